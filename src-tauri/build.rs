@@ -1,0 +1,16 @@
+fn main() {
+    // Declaring the app's commands makes each one need a permission, so the capability file
+    // lists exactly what the window may call.
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "get_server_info",
+        "list_endpoints",
+        "list_endpoint_counts",
+        "list_deliveries",
+        "get_delivery",
+        "get_delivery_body",
+    ]);
+    if let Err(err) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+    {
+        println!("cargo::error={err:#}");
+    }
+}

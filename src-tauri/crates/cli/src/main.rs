@@ -1,0 +1,317 @@
+//! `hookscope-cli`: the capture core without a window — serve, list and show deliveries.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use hookscope_core::capture::{CaptureConfig, DEFAULT_MAX_BODY, Listener};
+use hookscope_core::paths;
+use hookscope_core::store::{
+    DEFAULT_RETENTION, DeliveryQuery, DeliverySummary, Store, StoreOptions,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "hookscope-cli",
+    version,
+    about = "Capture and inspect webhook deliveries"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DataDir {
+    /// Where deliveries are stored [default: $HOOKSCOPE_DATA_DIR, else the OS data dir]
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+impl DataDir {
+    fn open(&self) -> Result<Store> {
+        self.open_with(StoreOptions::default())
+    }
+
+    fn open_with(&self, options: StoreOptions) -> Result<Store> {
+        let dir = paths::data_dir(self.data_dir.clone());
+        Ok(Store::open(&dir, options)?)
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the capture listener until interrupted
+    Serve {
+        #[command(flatten)]
+        data: DataDir,
+        /// Address to listen on (port 0 picks a free port)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
+        listen: SocketAddr,
+        /// Largest body stored; larger ones are answered 413 and only their metadata is kept
+        #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
+        max_body: u64,
+        /// Keep at most this many deliveries (oldest pruned)
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_RETENTION)]
+        retention: u64,
+    },
+    /// List stored deliveries, newest first
+    List {
+        #[command(flatten)]
+        data: DataDir,
+        /// Print a JSON array instead of a table
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: u32,
+        /// Full-text search over path, headers and text bodies
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Only this provider's deliveries (flovi, flowella, fleiko)
+        #[arg(long, value_name = "P")]
+        provider: Option<String>,
+        /// Only this HTTP method
+        #[arg(long, value_name = "METHOD")]
+        method: Option<String>,
+    },
+    /// Show one delivery
+    Show {
+        id: i64,
+        #[command(flatten)]
+        data: DataDir,
+        /// Print the delivery as JSON (headers as ordered [name, value] pairs)
+        #[arg(long, conflicts_with = "raw")]
+        json: bool,
+        /// Write the body's bytes exactly as received
+        #[arg(long)]
+        raw: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve {
+            data,
+            listen,
+            max_body,
+            retention,
+        } => {
+            let store = data.open_with(StoreOptions { retention })?;
+            let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
+            runtime.block_on(serve(store, CaptureConfig { listen, max_body }))
+        }
+        Command::List {
+            data,
+            json,
+            limit,
+            search,
+            provider,
+            method,
+        } => {
+            let store = data.open()?;
+            let query = DeliveryQuery {
+                search,
+                provider,
+                method,
+                limit: Some(limit),
+                ..DeliveryQuery::default()
+            };
+            let deliveries = store.list(&query)?;
+            if json {
+                print_json(&deliveries)
+            } else {
+                print_table(&deliveries)
+            }
+        }
+        Command::Show {
+            id,
+            data,
+            json,
+            raw,
+        } => {
+            let store = data.open()?;
+            let detail = store.detail(id)?;
+            let body = store.body(id)?;
+            let mut out = std::io::stdout().lock();
+            if raw {
+                out.write_all(&body)?;
+            } else if json {
+                let mut value = serde_json::to_value(&detail)?;
+                value["bodyText"] = match std::str::from_utf8(&body) {
+                    Ok(text) => text.into(),
+                    Err(_) => serde_json::Value::Null,
+                };
+                serde_json::to_writer_pretty(&mut out, &value)?;
+                writeln!(out)?;
+            } else {
+                let s = &detail.summary;
+                writeln!(out, "#{} {} {}{}", s.id, s.method, s.path, query_suffix(s))?;
+                writeln!(out, "received   {}", format_time(s.received_at))?;
+                writeln!(out, "endpoint   {}", s.endpoint.as_deref().unwrap_or("-"))?;
+                writeln!(
+                    out,
+                    "from       {}",
+                    detail.remote_addr.as_deref().unwrap_or("-")
+                )?;
+                writeln!(out, "answered   {}", status_text(s))?;
+                writeln!(
+                    out,
+                    "body       {} bytes, sha256 {}",
+                    s.body_size,
+                    s.body_sha256.as_deref().unwrap_or("- (refused)")
+                )?;
+                writeln!(out)?;
+                for (name, value) in &detail.headers {
+                    writeln!(out, "{name}: {value}")?;
+                }
+                writeln!(out)?;
+                match std::str::from_utf8(&body) {
+                    Ok(text) => writeln!(out, "{text}")?,
+                    Err(_) => writeln!(out, "({} bytes of binary data; use --raw)", body.len())?,
+                }
+            }
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+async fn serve(store: Store, config: CaptureConfig) -> Result<()> {
+    let listener = Listener::bind(&config, &store).await?;
+    let addr = listener.local_addr();
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "local: http://{addr}")?;
+        out.flush()?;
+    }
+    tracing::info!("capturing into {}", store.path().display());
+    listener.run(shutdown_signal()).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn print_json(deliveries: &[DeliverySummary]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, deliveries)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn print_table(deliveries: &[DeliverySummary]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if deliveries.is_empty() {
+        writeln!(out, "no deliveries")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:>8}  {:<23}  {:<7} {:<9} {:>9}  {:<6} PATH",
+        "ID", "RECEIVED", "METHOD", "PROVIDER", "SIZE", "STATUS"
+    )?;
+    for d in deliveries {
+        writeln!(
+            out,
+            "{:>8}  {:<23}  {:<7} {:<9} {:>9}  {:<6} {}{}",
+            d.id,
+            format_time(d.received_at),
+            d.method,
+            d.provider.as_deref().unwrap_or("-"),
+            d.body_size,
+            d.response_status.map_or("-".to_owned(), |s| s.to_string()),
+            d.path,
+            query_suffix(d)
+        )?;
+    }
+    Ok(())
+}
+
+fn query_suffix(d: &DeliverySummary) -> String {
+    d.query
+        .as_deref()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default()
+}
+
+fn status_text(d: &DeliverySummary) -> String {
+    match (d.response_status, d.body_stored) {
+        (Some(status), true) => status.to_string(),
+        (Some(status), false) => format!("{status} (body refused)"),
+        (None, _) => "-".to_owned(),
+    }
+}
+
+/// UTC time as `YYYY-MM-DD HH:MM:SS.mmm`, without a date library.
+fn format_time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:03}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        ms.rem_euclid(1000)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc_times() {
+        assert_eq!(format_time(0), "1970-01-01 00:00:00.000");
+        assert_eq!(format_time(1_533_204_620_123), "2018-08-02 10:10:20.123");
+        assert_eq!(format_time(951_782_400_000), "2000-02-29 00:00:00.000");
+    }
+}

@@ -1,0 +1,366 @@
+//! The capture listener: accepts any method on any path, routes it to an endpoint by longest
+//! path prefix, stores it byte-exactly and answers only once the store has committed it.
+
+mod framing;
+mod io;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::{Bytes, BytesMut};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+
+use crate::store::{Endpoint, NewDelivery, Store, StoreError, Writer};
+pub use framing::{MAX_HEADERS, RawHead, Tracker};
+
+/// Largest body stored when nothing else is configured (25 MiB).
+pub const DEFAULT_MAX_BODY: u64 = 25 * 1024 * 1024;
+/// How long open connections may finish their request after shutdown is asked for.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("cannot listen on {addr}: address already in use")]
+    AddrInUse { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Where the listener can be reached, for the UI's top bar and the empty state.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ServerInfo {
+    /// e.g. `http://127.0.0.1:8787`; empty when the listener could not start.
+    pub base_url: String,
+    pub data_dir: String,
+    #[ts(type = "number")]
+    pub max_body: u64,
+    /// Why the listener is not running, when it is not.
+    pub listen_error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CaptureConfig {
+    pub listen: SocketAddr,
+    pub max_body: u64,
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+struct CaptureState {
+    writer: Writer,
+    store: Store,
+    max_body: u64,
+    /// Sorted longest prefix first.
+    endpoints: RwLock<Vec<Endpoint>>,
+}
+
+/// A bound, not yet serving, capture listener.
+pub struct Listener {
+    tcp: TcpListener,
+    state: Arc<CaptureState>,
+}
+
+impl Listener {
+    pub async fn bind(config: &CaptureConfig, store: &Store) -> Result<Self, CaptureError> {
+        let addr = config.listen;
+        let tcp = TcpListener::bind(addr).await.map_err(|source| {
+            if source.kind() == std::io::ErrorKind::AddrInUse {
+                CaptureError::AddrInUse { addr }
+            } else {
+                CaptureError::Bind { addr, source }
+            }
+        })?;
+        let state = Arc::new(CaptureState {
+            writer: store.writer()?,
+            store: store.clone(),
+            max_body: config.max_body,
+            endpoints: RwLock::new(Vec::new()),
+        });
+        let listener = Self { tcp, state };
+        listener.handle().reload_endpoints()?;
+        Ok(listener)
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        // A bound socket always has an address; fall back to the unspecified one.
+        self.tcp
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// A handle to change the running listener's settings.
+    pub fn handle(&self) -> ListenerHandle {
+        ListenerHandle {
+            state: self.state.clone(),
+        }
+    }
+
+    /// Serves until `shutdown` resolves, then lets open requests finish (up to a few seconds).
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let router = app(self.state.clone());
+        let graceful = GracefulShutdown::new();
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .max_headers(MAX_HEADERS)
+            .keep_alive(true);
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, remote) = tokio::select! {
+                accepted = self.tcp.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(err) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!("accept failed: {err}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let tracker = Arc::new(Mutex::new(Tracker::default()));
+            let io = TokioIo::new(io::TrackedStream::new(stream, tracker.clone()));
+            let router = router.clone();
+            let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
+                let head = tracker.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                req.extensions_mut().insert(ConnInfo { remote, head });
+                router.clone().oneshot(req.map(Body::new))
+            });
+            let conn = builder.serve_connection(io, service);
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                if let Err(err) = conn.await {
+                    tracing::debug!("connection from {remote} ended: {err}");
+                }
+            });
+        }
+        drop(self.tcp);
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(DRAIN_TIMEOUT) => {
+                tracing::warn!("some connections were still open after {DRAIN_TIMEOUT:?}");
+            }
+        }
+    }
+}
+
+/// Changes settings of a listener while it runs.
+#[derive(Clone)]
+pub struct ListenerHandle {
+    state: Arc<CaptureState>,
+}
+
+impl ListenerHandle {
+    /// Re-reads endpoints from the store (after one was added, changed or removed).
+    pub fn reload_endpoints(&self) -> Result<(), StoreError> {
+        let mut endpoints = self.state.store.endpoints()?;
+        endpoints.sort_by_key(|e| std::cmp::Reverse(e.path_prefix.len()));
+        *self
+            .state
+            .endpoints
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = endpoints;
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+struct ConnInfo {
+    remote: SocketAddr,
+    head: Option<RawHead>,
+}
+
+fn app(state: Arc<CaptureState>) -> Router {
+    Router::new().fallback(capture).with_state(state)
+}
+
+/// Does `path` fall under `prefix` on a segment boundary (`/fleiko` covers `/fleiko/x`, not
+/// `/fleikox`)?
+fn under_prefix(path: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    prefix.is_empty()
+        || path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+enum BodyOutcome {
+    Complete(Bytes),
+    /// Over the limit: how many bytes were declared or seen before giving up.
+    TooLarge(u64),
+    /// The client went away or broke framing mid-body.
+    Failed(u64, String),
+}
+
+async fn read_body(body: Body, declared: Option<u64>, max: u64) -> BodyOutcome {
+    if let Some(len) = declared.filter(|&len| len > max) {
+        return BodyOutcome::TooLarge(len);
+    }
+    let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).min(max) as usize);
+    let mut body = body.into_data_stream();
+    use futures::StreamExt;
+    while let Some(frame) = body.next().await {
+        match frame {
+            Ok(data) => {
+                if buf.len() as u64 + data.len() as u64 > max {
+                    return BodyOutcome::TooLarge(
+                        declared.unwrap_or(buf.len() as u64 + data.len() as u64),
+                    );
+                }
+                buf.extend_from_slice(&data);
+            }
+            Err(err) => return BodyOutcome::Failed(buf.len() as u64, err.to_string()),
+        }
+    }
+    BodyOutcome::Complete(buf.freeze())
+}
+
+async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Response {
+    let started = Instant::now();
+    let received_at = now_ms();
+    let (parts, body) = req.into_parts();
+    let info = parts.extensions.get::<ConnInfo>().cloned();
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
+    // Trust the wire head only if it is the one hyper parsed for this request.
+    let wire = info.as_ref().and_then(|i| i.head.as_ref()).filter(|h| {
+        h.method == method
+            && parts
+                .uri
+                .path_and_query()
+                .is_some_and(|pq| h.target == pq.as_str())
+    });
+    let headers = match wire {
+        Some(head) => head.headers.clone(),
+        None => parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str().as_bytes().to_vec(), v.as_bytes().to_vec()))
+            .collect(),
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let endpoint = state
+        .endpoints
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|e| under_prefix(&path, &e.path_prefix))
+        .cloned();
+
+    let (body, body_size, status, problem) = match read_body(body, declared, state.max_body).await {
+        BodyOutcome::Complete(bytes) => {
+            let size = bytes.len() as u64;
+            (Some(bytes), size, StatusCode::OK, None)
+        }
+        BodyOutcome::TooLarge(size) => (
+            None,
+            size,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Some(format!("body exceeds the {} byte limit", state.max_body)),
+        ),
+        BodyOutcome::Failed(size, err) => (
+            None,
+            size,
+            StatusCode::BAD_REQUEST,
+            Some(format!("body could not be read: {err}")),
+        ),
+    };
+
+    let delivery = NewDelivery {
+        received_at,
+        method,
+        path,
+        query,
+        http_version: format!("{:?}", parts.version),
+        headers,
+        body,
+        body_size,
+        remote_addr: info.map(|i| i.remote.to_string()),
+        endpoint_id: endpoint.as_ref().map(|e| e.id),
+        endpoint: endpoint.as_ref().map(|e| e.name.clone()),
+        provider: endpoint.and_then(|e| e.provider),
+        response_status: status.as_u16(),
+        response_latency_us: started.elapsed().as_micros() as i64,
+    };
+    match state.writer.insert(delivery).await {
+        Ok(summary) => match problem {
+            None => json_response(
+                status,
+                &serde_json::json!({ "id": summary.id, "captured": true }),
+            ),
+            Some(error) => json_response(
+                status,
+                &serde_json::json!({ "id": summary.id, "captured": false, "error": error,
+                    "limit": state.max_body }),
+            ),
+        },
+        Err(err) => {
+            tracing::error!("delivery not stored: {err}");
+            json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &serde_json::json!({ "captured": false, "error": format!("not stored: {err}") }),
+            )
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_match_on_segment_boundaries() {
+        assert!(under_prefix("/fleiko", "/fleiko"));
+        assert!(under_prefix("/fleiko/jobs", "/fleiko"));
+        assert!(under_prefix("/fleiko/jobs", "/fleiko/"));
+        assert!(!under_prefix("/fleikox", "/fleiko"));
+        assert!(under_prefix("/anything", "/"));
+    }
+}

@@ -1,0 +1,6 @@
+//! Hookscope's core: the capture listener, the store and everything that analyses or acts on
+//! deliveries. The desktop shell and the CLI are thin layers over this crate.
+
+pub mod capture;
+pub mod paths;
+pub mod store;

@@ -1,0 +1,254 @@
+//! SQLite storage: one writer thread commits captured deliveries in groups; readers use their
+//! own connections, so the CLI and the UI can read while the listener writes.
+
+pub mod headers;
+mod model;
+mod query;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{M, Migrations};
+use tokio::sync::broadcast;
+
+pub use model::{
+    DeliveryDetail, DeliveryQuery, DeliverySummary, Endpoint, EndpointCount, NewDelivery,
+};
+pub use writer::Writer;
+
+/// The database file inside a data dir.
+pub const DB_FILE: &str = "hookscope.db";
+/// Deliveries kept when nothing else is configured.
+pub const DEFAULT_RETENTION: u64 = 100_000;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create data dir {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("store {path} is unreadable or corrupt: {source}")]
+    Corrupt {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("store {path} cannot be migrated: {source}")]
+    Migration {
+        path: PathBuf,
+        source: rusqlite_migration::Error,
+    },
+    #[error("store query failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("delivery {0} not found")]
+    NotFound(i64),
+    #[error("commit failed: {0}")]
+    Commit(String),
+    #[error("the store's writer has stopped")]
+    WriterStopped,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("migrations/0001_init.sql"))])
+}
+
+/// Options for [`Store::open`].
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Keep at most this many deliveries; older ones are pruned by the writer.
+    pub retention: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            retention: DEFAULT_RETENTION,
+        }
+    }
+}
+
+/// Handle to an open store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    readers: Mutex<Vec<Connection>>,
+    events: broadcast::Sender<DeliverySummary>,
+    writer: Mutex<Option<Writer>>,
+    options: StoreOptions,
+}
+
+impl Store {
+    /// Opens (creating and migrating if needed) the store in `data_dir`.
+    pub fn open(data_dir: &Path, options: StoreOptions) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let mut conn = open_connection(&path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|source| StoreError::Corrupt {
+                path: path.clone(),
+                source,
+            })?;
+        migrations()
+            .to_latest(&mut conn)
+            .map_err(|source| StoreError::Migration {
+                path: path.clone(),
+                source,
+            })?;
+        drop(conn);
+        let (events, _) = broadcast::channel(4096);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                readers: Mutex::new(Vec::new()),
+                events,
+                writer: Mutex::new(None),
+                options,
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Live feed of every delivery once it is committed.
+    pub fn subscribe(&self) -> broadcast::Receiver<DeliverySummary> {
+        self.inner.events.subscribe()
+    }
+
+    /// The writer, started on first use. Every capture in the process shares it.
+    pub fn writer(&self) -> Result<Writer> {
+        let mut slot = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(writer) = slot.as_ref() {
+            return Ok(writer.clone());
+        }
+        let conn = open_connection(&self.inner.path)?;
+        let writer = Writer::start(
+            conn,
+            self.inner.events.clone(),
+            self.inner.options.retention,
+        )?;
+        *slot = Some(writer.clone());
+        Ok(writer)
+    }
+
+    /// Runs `f` on a pooled read connection (blocking: call from a blocking context).
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let pooled = self
+            .inner
+            .readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => open_connection(&self.inner.path)?,
+        };
+        let out = f(&conn);
+        self.inner
+            .readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conn);
+        out
+    }
+
+    pub fn list(&self, q: &DeliveryQuery) -> Result<Vec<DeliverySummary>> {
+        self.read(|c| query::list(c, q))
+    }
+
+    pub fn detail(&self, id: i64) -> Result<DeliveryDetail> {
+        self.read(|c| query::detail(c, id))
+    }
+
+    /// The body exactly as received; empty for a refused (oversize) body.
+    pub fn body(&self, id: i64) -> Result<Vec<u8>> {
+        self.read(|c| query::body(c, id))
+    }
+
+    /// Header bytes exactly as received, in arrival order.
+    pub fn raw_headers(&self, id: i64) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.read(|c| query::raw_headers(c, id))
+    }
+
+    pub fn endpoints(&self) -> Result<Vec<Endpoint>> {
+        self.read(query::endpoints)
+    }
+
+    pub fn endpoint_counts(&self) -> Result<Vec<EndpointCount>> {
+        self.read(query::endpoint_counts)
+    }
+
+    pub fn count(&self) -> Result<u64> {
+        self.read(query::count)
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection> {
+    let corrupt = |source| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        source,
+    };
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(corrupt)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(corrupt)?;
+    // A garbage file opens fine and fails on first read: read now, so the error names the file.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+        .map_err(corrupt)?;
+    // FULL: a commit is fsynced before the listener answers 2xx, so an answered delivery
+    // survives a crash of the process and of the machine.
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(corrupt)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(corrupt)?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn garbage_file_is_reported_as_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(DB_FILE), vec![0x42; 8192]).unwrap();
+        let err = Store::open(dir.path(), StoreOptions::default())
+            .err()
+            .unwrap();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains(DB_FILE));
+    }
+
+    #[test]
+    fn default_endpoints_exist_on_first_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let names: Vec<_> = store
+            .endpoints()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.path_prefix)
+            .collect();
+        assert_eq!(names, ["/flovi", "/flowella", "/fleiko"]);
+    }
+}

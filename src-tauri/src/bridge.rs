@@ -1,0 +1,47 @@
+//! Forwards the core's delivery broadcasts to the UI in batches, at most one event per
+//! interval, so a burst of captures costs the webview a few renders instead of thousands.
+
+use std::time::Duration;
+
+use hookscope_core::store::Store;
+use tauri::{AppHandle, Emitter};
+use tokio::sync::broadcast::error::RecvError;
+
+pub const BATCH_EVENT: &str = "deliveries:batch";
+/// Sent when the UI missed deliveries (the bridge fell behind); it should reload its list.
+pub const RESYNC_EVENT: &str = "deliveries:resync";
+const INTERVAL: Duration = Duration::from_millis(50);
+const MAX_BATCH: usize = 2_000;
+
+pub fn spawn(app: AppHandle, store: &Store) {
+    let mut rx = store.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let first = match rx.recv().await {
+                Ok(summary) => summary,
+                Err(RecvError::Lagged(_)) => {
+                    let _ = app.emit(RESYNC_EVENT, ());
+                    continue;
+                }
+                Err(RecvError::Closed) => return,
+            };
+            // Let the rest of a burst arrive, then send everything queued in one event.
+            tokio::time::sleep(INTERVAL).await;
+            let mut batch = vec![first];
+            let mut lagged = false;
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(summary) => batch.push(summary),
+                    Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => lagged = true,
+                    Err(_) => break,
+                }
+            }
+            if let Err(err) = app.emit(BATCH_EVENT, &batch) {
+                tracing::warn!("cannot send deliveries to the window: {err}");
+            }
+            if lagged {
+                let _ = app.emit(RESYNC_EVENT, ());
+            }
+        }
+    });
+}

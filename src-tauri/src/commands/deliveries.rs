@@ -1,0 +1,25 @@
+use hookscope_core::store::{DeliveryDetail, DeliveryQuery, DeliverySummary};
+use tauri::State;
+use tauri::ipc::Response;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+#[tauri::command]
+pub async fn list_deliveries(
+    state: State<'_, AppState>,
+    query: DeliveryQuery,
+) -> CommandResult<Vec<DeliverySummary>> {
+    state.read(move |s| s.list(&query)).await
+}
+
+#[tauri::command]
+pub async fn get_delivery(state: State<'_, AppState>, id: i64) -> CommandResult<DeliveryDetail> {
+    state.read(move |s| s.detail(id)).await
+}
+
+/// The body's exact bytes, sent as a binary IPC response (an ArrayBuffer in the UI).
+#[tauri::command]
+pub async fn get_delivery_body(state: State<'_, AppState>, id: i64) -> CommandResult<Response> {
+    state.read(move |s| s.body(id)).await.map(Response::new)
+}

@@ -1,0 +1,2 @@
+pub mod deliveries;
+pub mod server;

@@ -1,0 +1,125 @@
+//! The desktop shell: starts the core's listener, shares the store with the window's commands
+//! and forwards new deliveries to it. All logic lives in `hookscope-core`.
+
+mod args;
+mod bridge;
+mod commands;
+mod error;
+mod state;
+
+use std::net::SocketAddr;
+
+use hookscope_core::capture::{CaptureConfig, DEFAULT_MAX_BODY, Listener, ServerInfo};
+use hookscope_core::paths;
+use hookscope_core::store::{Store, StoreOptions};
+
+use crate::args::Args;
+use crate::state::AppState;
+
+const DEFAULT_LISTEN: ([u8; 4], u16) = ([127, 0, 0, 1], 8787);
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(err) => {
+            eprintln!("error: {err}");
+            std::process::exit(2);
+        }
+    };
+    let data_dir = paths::data_dir(args.data_dir.clone());
+    let store = match Store::open(&data_dir, StoreOptions::default()) {
+        Ok(store) => store,
+        Err(err) => {
+            eprintln!("error: {err}");
+            std::process::exit(1);
+        }
+    };
+    let max_body = args.max_body.unwrap_or(DEFAULT_MAX_BODY);
+    let server = tauri::async_runtime::block_on(start_listener(&store, &args, max_body));
+    let server = ServerInfo {
+        data_dir: data_dir.display().to_string(),
+        max_body,
+        ..server
+    };
+    tracing::info!(
+        "listening on {} with data in {}",
+        server.base_url,
+        server.data_dir
+    );
+
+    let result = tauri::Builder::default()
+        .manage(AppState {
+            store: store.clone(),
+            server,
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::server::get_server_info,
+            commands::server::list_endpoints,
+            commands::server::list_endpoint_counts,
+            commands::deliveries::list_deliveries,
+            commands::deliveries::get_delivery,
+            commands::deliveries::get_delivery_body,
+        ])
+        .setup(move |app| {
+            bridge::spawn(app.handle().clone(), &store);
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(err) = result {
+        eprintln!("error: the window could not run: {err}");
+        std::process::exit(1);
+    }
+}
+
+/// Binds the listener and leaves it serving for the life of the app. Without `--listen`,
+/// a taken default port (a CLI `serve` running, say) falls back to any free port.
+async fn start_listener(store: &Store, args: &Args, max_body: u64) -> ServerInfo {
+    let requested = args
+        .listen
+        .unwrap_or_else(|| SocketAddr::from(DEFAULT_LISTEN));
+    let mut bound = Listener::bind(
+        &CaptureConfig {
+            listen: requested,
+            max_body,
+        },
+        store,
+    )
+    .await;
+    if bound.is_err() && args.listen.is_none() {
+        let any = SocketAddr::new(requested.ip(), 0);
+        bound = Listener::bind(
+            &CaptureConfig {
+                listen: any,
+                max_body,
+            },
+            store,
+        )
+        .await;
+    }
+    let empty = ServerInfo {
+        base_url: String::new(),
+        data_dir: String::new(),
+        max_body,
+        listen_error: None,
+    };
+    match bound {
+        Ok(listener) => {
+            let base_url = format!("http://{}", listener.local_addr());
+            tauri::async_runtime::spawn(listener.run(std::future::pending()));
+            ServerInfo { base_url, ..empty }
+        }
+        Err(err) => {
+            tracing::error!("{err}");
+            ServerInfo {
+                listen_error: Some(err.to_string()),
+                ..empty
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Helpers for black-box tests: find the built binaries, run `hookscope-cli serve` on a free
+//! port, and talk to it over plain sockets with exactly the bytes a test chooses.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::time::Duration;
+
+/// A binary built by this workspace, found next to the test executable's `deps` dir.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap();
+    let dir = if dir.ends_with("deps") {
+        dir.parent().unwrap()
+    } else {
+        dir
+    };
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is not built; run `cargo build --workspace` first",
+        path.display()
+    );
+    path
+}
+
+/// Runs `hookscope-cli` with `args` and waits for it.
+pub fn cli(args: &[&str]) -> Output {
+    Command::new(bin("hookscope-cli"))
+        .args(args)
+        .env_remove("HOOKSCOPE_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+/// `hookscope-cli show ID --data-dir D` with extra args, stdout when it succeeded.
+pub fn show(data_dir: &Path, id: u64, extra: &[&str]) -> Vec<u8> {
+    let id = id.to_string();
+    let mut args = vec!["show", &id, "--data-dir", data_dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = cli(&args);
+    assert!(
+        out.status.success(),
+        "show failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// `hookscope-cli list --json` as parsed JSON.
+pub fn list_json(data_dir: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["list", "--json", "--data-dir", data_dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = cli(&args);
+    assert!(
+        out.status.success(),
+        "list failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A running `hookscope-cli serve`, killed when dropped.
+pub struct Serve {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    _stdout: ChildStdout,
+}
+
+impl Serve {
+    pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(bin("hookscope-cli"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("local: http://")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .parse()
+            .unwrap();
+        Self {
+            child,
+            addr,
+            data_dir: data_dir.to_path_buf(),
+            _stdout: stdout.into_inner(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        stream
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response read off a raw connection.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+/// Builds a request with headers exactly as given (no normalisation) and a Content-Length.
+pub fn request(method: &str, target: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("{method} {target} HTTP/1.1\r\nHost: test\r\n").into_bytes();
+    for (name, value) in headers {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// Writes `raw` and reads one response (Content-Length framed, as the listener answers).
+pub fn exchange(stream: &mut TcpStream, raw: &[u8]) -> std::io::Result<RawResponse> {
+    stream.write_all(raw)?;
+    read_response(stream)
+}
+
+pub fn read_response(stream: &mut TcpStream) -> std::io::Result<RawResponse> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break pos + 4;
+        }
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "closed",
+            ));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap_or_default()
+        .split(' ')
+        .nth(1)
+        .unwrap_or("0")
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().unwrap());
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < len {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Ok(RawResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// POSTs `body` with headers on a fresh connection.
+pub fn post(serve: &Serve, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> RawResponse {
+    let mut stream = serve.connect();
+    exchange(&mut stream, &request("POST", path, headers, body)).unwrap()
+}
