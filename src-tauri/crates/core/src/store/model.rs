@@ -82,6 +82,8 @@ pub struct DeliveryQuery {
     #[ts(type = "number | null")]
     pub endpoint_id: Option<i64>,
     pub method: Option<String>,
+    /// Only deliveries whose path matched no endpoint ("other paths").
+    pub unrouted: bool,
     /// Only deliveries older than this id (for paging backwards).
     #[ts(type = "number | null")]
     pub before_id: Option<i64>,

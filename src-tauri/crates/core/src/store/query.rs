@@ -65,6 +65,9 @@ pub fn list(conn: &Connection, q: &DeliveryQuery) -> Result<Vec<DeliverySummary>
         sql.push_str(" AND d.endpoint_id = ?");
         args.push(Value::Integer(endpoint));
     }
+    if q.unrouted {
+        sql.push_str(" AND d.endpoint_id IS NULL");
+    }
     if let Some(method) = &q.method {
         sql.push_str(" AND d.method = ?");
         args.push(Value::Text(method.to_ascii_uppercase()));

@@ -1,0 +1,277 @@
+//! The real desktop app driven through WebDriver: tauri-driver in front of WebKitWebDriver,
+//! under the X display the test command provides (xvfb-run).
+
+#![allow(clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hookscope_e2e::{artifacts_dir, bin, exchange, free_port, request};
+use tokio::time::sleep;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// tauri-driver and the WebKitWebDriver it starts, in their own process group so that both
+/// go when the test ends, pass or fail.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start() -> Self {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "GUI tests need an X display: run them under xvfb-run (the README's test command does)"
+        );
+        let port = free_port();
+        let native = free_port();
+        let child = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .process_group(0)
+            .spawn()
+            .expect("tauri-driver is not installed (cargo install tauri-driver --locked)");
+        Self { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+async fn launch(driver: &Driver, data_dir: &Path, listen: SocketAddr) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "wry".into());
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({
+            "application": bin("hookscope"),
+            "args": ["--data-dir", data_dir, "--listen", listen.to_string()],
+        }),
+    );
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => return client,
+            Err(err) if std::time::Instant::now() < deadline => {
+                let _ = err;
+                sleep(Duration::from_millis(200)).await;
+            }
+            Err(err) => panic!("cannot start a WebDriver session: {err}"),
+        }
+    }
+}
+
+fn post(addr: SocketAddr, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> u64 {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let response = exchange(&mut stream, &request("POST", path, headers, body)).unwrap();
+    assert_eq!(response.status, 200);
+    response.json()["id"].as_u64().unwrap()
+}
+
+async fn wait_text(client: &Client, css: &str, want: &str) -> String {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        let text = match client.find(Locator::Css(css)).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains(want) {
+            return text;
+        }
+        last = text;
+        sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed {want:?}; last text: {last:?}");
+}
+
+async fn rows(client: &Client) -> Vec<String> {
+    let mut ids = Vec::new();
+    for row in client
+        .find_all(Locator::Css("[data-testid=delivery-row]"))
+        .await
+        .unwrap()
+    {
+        ids.push(row.attr("data-id").await.unwrap().unwrap_or_default());
+    }
+    ids
+}
+
+async fn wait_rows(client: &Client, want: impl Fn(&[String]) -> bool, what: &str) -> Vec<String> {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let ids = rows(client).await;
+        if want(&ids) {
+            return ids;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "rows never became {what}: {ids:?}"
+        );
+        sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn select(client: &Client, id: u64) {
+    let css = format!("[data-testid=delivery-row][data-id='{id}']");
+    client
+        .find(Locator::Css(&css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(client, "[data-testid=detail-pane]", &format!("{id}")).await;
+}
+
+async fn click(client: &Client, testid: &str) {
+    let css = format!("[data-testid={testid}]");
+    client
+        .find(Locator::Css(&css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspector_shows_live_deliveries_safely() {
+    let data = tempfile::tempdir().unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let driver = Driver::start();
+    let client = launch(&driver, data.path(), addr).await;
+    let result = run_inspector_checks(&client, addr).await;
+    if let Ok(png) = client.screenshot().await {
+        std::fs::write(artifacts_dir().join("gui-inspector.png"), png).unwrap();
+    }
+    let _ = client.close().await;
+    drop(driver);
+    result.unwrap();
+}
+
+async fn run_inspector_checks(client: &Client, addr: SocketAddr) -> anyhow::Result<()> {
+    let base = format!("http://{addr}");
+    wait_text(client, "[data-testid=base-url]", &base).await;
+    wait_text(client, "[data-testid=empty-state]", &format!("{base}/")).await;
+
+    // A JSON delivery arrives live and shows its headers and body.
+    let json = post(
+        addr,
+        "/fleiko/hooks?source=e2e",
+        &[
+            ("Content-Type", b"application/json"),
+            ("X-Fleiko-Delivery", b"dlv_e2e_1"),
+        ],
+        br#"{"id":"evt_e2e_1","type":"job.completed","data":{"job_id":"job_77"}}"#,
+    );
+    wait_rows(client, |ids| ids == [json.to_string()], "the JSON delivery").await;
+    select(client, json).await;
+    click(client, "tab-headers").await;
+    wait_text(client, "[data-testid=detail-pane]", "dlv_e2e_1").await;
+    let names = client
+        .find_all(Locator::Css("[data-testid=header-name]"))
+        .await?;
+    let mut header_names = Vec::new();
+    for n in names {
+        header_names.push(n.text().await?);
+    }
+    assert!(
+        header_names.iter().any(|n| n == "X-Fleiko-Delivery"),
+        "{header_names:?}"
+    );
+    click(client, "tab-body").await;
+    wait_text(client, "[data-testid=body-pretty]", "job_77").await;
+
+    // A binary body opens in the hex view.
+    let binary = post(
+        addr,
+        "/flovi/bin",
+        &[("Content-Type", b"application/octet-stream")],
+        &[0x00, 0xff, 0x10, 0x80, 0x7f, 0x41, 0x42, 0x43],
+    );
+    wait_rows(client, |ids| ids.len() == 2, "two rows").await;
+    select(client, binary).await;
+    click(client, "tab-body").await;
+    wait_text(client, "[data-testid=body-hex]", "00 ff 10 80").await;
+
+    // Hostile text in path, headers and body is shown as text and runs nothing.
+    let evil = r#"<img src=x onerror="window.__pwned=1;document.title='pwned'"><script>window.__pwned=2</script><a href="javascript:window.__pwned=3">click</a>"#;
+    let hostile = post(
+        addr,
+        "/fleiko/%3Cimg%20src=x%20onerror=window.__pwned=4%3E",
+        &[("X-Evil", evil.as_bytes())],
+        evil.as_bytes(),
+    );
+    wait_rows(client, |ids| ids.len() == 3, "three rows").await;
+    select(client, hostile).await;
+    click(client, "tab-body").await;
+    click(client, "body-view-raw").await;
+    wait_text(
+        client,
+        "[data-testid=body-raw]",
+        "<script>window.__pwned=2</script>",
+    )
+    .await;
+    click(client, "tab-headers").await;
+    wait_text(
+        client,
+        "[data-testid=detail-pane]",
+        "onerror=\"window.__pwned=1",
+    )
+    .await;
+    let links = client
+        .find_all(Locator::Css("a[href^='javascript:']"))
+        .await?;
+    assert!(links.is_empty(), "a javascript: link was rendered");
+    let injected = client
+        .find_all(Locator::Css("img[src=x], [data-testid=detail-pane] script"))
+        .await?;
+    assert!(injected.is_empty(), "payload markup became elements");
+    let pwned = client
+        .execute(
+            "return window.__pwned === undefined ? null : window.__pwned;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(pwned, serde_json::Value::Null, "payload script ran");
+    assert_eq!(client.title().await?, "Hookscope");
+
+    // Search narrows the list; clearing it brings everything back.
+    let search = client
+        .find(Locator::Css("[data-testid=search-input]"))
+        .await?;
+    search.send_keys("evt_e2e_1").await?;
+    wait_rows(
+        client,
+        |ids| ids == [json.to_string()],
+        "only the matching delivery",
+    )
+    .await;
+    search.clear().await?;
+    search.send_keys("\u{E00C}").await?; // Escape
+    wait_rows(client, |ids| ids.len() == 3, "all rows again").await;
+    Ok(())
+}

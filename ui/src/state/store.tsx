@@ -1,0 +1,95 @@
+import { type Dispatch, type ReactNode, createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef } from 'react';
+
+import {
+  ApiError,
+  type DeliverySummary,
+  getServerInfo,
+  listDeliveries,
+  listEndpointCounts,
+  listEndpoints,
+  subscribeDeliveries,
+} from '../api';
+import { Coalescer, frameScheduler } from './coalesce';
+import { type Action, type State, initialState, reducer } from './deliveries';
+import { fetchPage } from './loader';
+
+const COUNTS_REFRESH_MS = 30_000;
+
+interface Store {
+  state: State;
+  dispatch: Dispatch<Action>;
+  /** Fetch the next older page for the current query, once per cursor. */
+  loadMore: () => void;
+}
+
+const StoreContext = createContext<Store | null>(null);
+
+export function StoreProvider({ children }: { children: ReactNode }) {
+  const [state, dispatch] = useReducer(reducer, initialState);
+
+  useEffect(() => {
+    let alive = true;
+    const report = (what: string) => (err: unknown) => console.error(what, ApiError.from(err).message);
+    getServerInfo().then((info) => alive && dispatch({ type: 'serverInfo', info }), report('get_server_info'));
+    const refresh = () => {
+      listEndpoints().then((endpoints) => alive && dispatch({ type: 'endpoints', endpoints }), report('list_endpoints'));
+      listEndpointCounts().then((counts) => alive && dispatch({ type: 'counts', counts }), report('list_endpoint_counts'));
+    };
+    refresh();
+    const timer = window.setInterval(refresh, COUNTS_REFRESH_MS);
+    window.addEventListener('focus', refresh);
+    return () => {
+      alive = false;
+      window.clearInterval(timer);
+      window.removeEventListener('focus', refresh);
+    };
+  }, []);
+
+  const { filters, queryGen } = state;
+  useEffect(() => {
+    let alive = true;
+    fetchPage(listDeliveries, filters, null).then(
+      (page) => alive && dispatch({ type: 'loaded', gen: queryGen, append: false, ...page }),
+      (err: unknown) => alive && dispatch({ type: 'loadFailed', gen: queryGen, message: ApiError.from(err).message }),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [filters, queryGen]);
+
+  useEffect(() => {
+    const coalescer = new Coalescer<DeliverySummary>((items) => dispatch({ type: 'batch', items }), frameScheduler);
+    const unsubscribe = subscribeDeliveries((batch) => coalescer.push(batch));
+    return () => {
+      unsubscribe();
+      coalescer.dispose();
+    };
+  }, []);
+
+  // Effects run child-first, so the list may ask twice before our state catches up: remember the ask.
+  const requested = useRef<string | null>(null);
+  const loadMore = useCallback(() => {
+    const { loading, hasMore, cursor, queryGen: gen, filters: f } = state;
+    if (loading !== 'idle' || !hasMore || cursor === null) return;
+    const key = `${gen}:${cursor}`;
+    if (requested.current === key) return;
+    requested.current = key;
+    dispatch({ type: 'loadMoreStarted', gen });
+    fetchPage(listDeliveries, f, cursor).then(
+      (page) => dispatch({ type: 'loaded', gen, append: true, ...page }),
+      (err: unknown) => {
+        requested.current = null;
+        dispatch({ type: 'loadFailed', gen, message: ApiError.from(err).message });
+      },
+    );
+  }, [state]);
+
+  const store = useMemo(() => ({ state, dispatch, loadMore }), [state, loadMore]);
+  return <StoreContext.Provider value={store}>{children}</StoreContext.Provider>;
+}
+
+export function useStore(): Store {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useStore outside StoreProvider');
+  return store;
+}

@@ -1,0 +1,254 @@
+import { type RefObject, memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+
+import type { DeliverySummary } from '../api';
+import { EndpointBadge, MethodBadge, RefusedBadge, StatusBadge } from '../components/Badges';
+import { ArrowUpIcon, SearchIcon } from '../components/icons';
+import { windowRange } from '../components/useViewport';
+import { FILTER_METHODS, pathWithQuery } from '../format/http';
+import { formatSize } from '../format/size';
+import { formatTime } from '../format/time';
+import { countKey, indexOfId, isSearchActive, totalCount } from '../state/deliveries';
+import { useStore } from '../state/store';
+
+export const ROW_HEIGHT = 30;
+const SEARCH_DEBOUNCE_MS = 200;
+/** Start fetching the next page this many rows before the end. */
+const PREFETCH_ROWS = 40;
+
+/**
+ * Where the user is looking, as "this row, this many pixels into it". Rows prepended above the
+ * anchor push it down, and the list follows, so what the user reads stays put.
+ */
+interface Anchor {
+  id: number | null;
+  offset: number;
+  gen: number;
+}
+
+export function DeliveryList({ searchRef }: { searchRef: RefObject<HTMLInputElement | null> }) {
+  const { state, dispatch, loadMore } = useStore();
+  const { rows, loadedGen } = state;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [anchor, setAnchor] = useState<Anchor>({ id: null, offset: 0, gen: 0 });
+  const [height, setHeight] = useState(0);
+
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => setHeight(el.clientHeight));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  const anchorIndex = anchor.id !== null && anchor.gen === loadedGen ? indexOfId(rows, anchor.id) : -1;
+  const maxTop = Math.max(0, rows.length * ROW_HEIGHT - height);
+  const top = anchorIndex >= 0 ? Math.min(maxTop, anchorIndex * ROW_HEIGHT + anchor.offset) : 0;
+
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (el && Math.abs(el.scrollTop - top) >= 1) el.scrollTop = top;
+  }, [top]);
+
+  const onScroll = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const st = el.scrollTop;
+    const away = st >= 1;
+    if (!away) {
+      setAnchor({ id: null, offset: 0, gen: loadedGen });
+    } else {
+      const i = Math.min(rows.length - 1, Math.floor(st / ROW_HEIGHT));
+      const row = rows[i];
+      setAnchor(row ? { id: row.id, offset: st - i * ROW_HEIGHT, gen: loadedGen } : { id: null, offset: 0, gen: loadedGen });
+    }
+    if (away !== state.scrolledAway) dispatch({ type: 'setScrolledAway', away });
+  };
+
+  const { start, end } = windowRange(top, height, ROW_HEIGHT, rows.length, 12);
+
+  useEffect(() => {
+    if (state.hasMore && state.loading === 'idle' && end >= rows.length - PREFETCH_ROWS) loadMore();
+  }, [end, rows.length, state.hasMore, state.loading, loadMore]);
+
+  // Keyboard moves: bring the selected row into view (clicks already are).
+  const handledNudge = useRef(state.selectionNudge);
+  useLayoutEffect(() => {
+    if (handledNudge.current === state.selectionNudge) return;
+    handledNudge.current = state.selectionNudge;
+    const el = scrollRef.current;
+    if (!el || state.selectedId === null) return;
+    const idx = indexOfId(rows, state.selectedId);
+    if (idx < 0) return;
+    const rowTop = idx * ROW_HEIGHT;
+    if (rowTop < el.scrollTop) el.scrollTop = rowTop;
+    else if (rowTop + ROW_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = rowTop + ROW_HEIGHT - el.clientHeight;
+  }, [state.selectionNudge, state.selectedId, rows]);
+
+  const select = useCallback((id: number) => dispatch({ type: 'select', id }), [dispatch]);
+  const searchActive = isSearchActive(state.filters);
+  const visible: DeliverySummary[] = rows.slice(start, end);
+
+  return (
+    <section className="list-pane" aria-label="Deliveries">
+      <ListToolbar searchRef={searchRef} />
+      <div className="list-header" aria-hidden>
+        <span>Time</span>
+        <span>Method</span>
+        <span>Path</span>
+        <span>Endpoint</span>
+        <span className="num">Size</span>
+        <span className="num">Status</span>
+      </div>
+      <div className="list-body">
+        {searchActive && state.newUnsearched > 0 ? (
+          <button type="button" className="new-pill" data-testid="new-rows-pill" onClick={() => dispatch({ type: 'rerunQuery' })}>
+            <ArrowUpIcon /> {state.newUnsearched} new · re-run search
+          </button>
+        ) : state.newAbove > 0 ? (
+          <button type="button" className="new-pill" data-testid="new-rows-pill" onClick={() => scrollRef.current?.scrollTo({ top: 0 })}>
+            <ArrowUpIcon /> {state.newAbove} new
+          </button>
+        ) : null}
+        <div
+          className="delivery-list"
+          ref={scrollRef}
+          onScroll={onScroll}
+          data-testid="delivery-list"
+          role="listbox"
+          aria-label="Deliveries, newest first"
+          aria-busy={state.loading !== 'idle'}
+          tabIndex={-1}
+        >
+          <div className="list-canvas" style={{ height: rows.length * ROW_HEIGHT }}>
+            {visible.map((d, k) => (
+              <Row
+                key={d.id}
+                delivery={d}
+                index={start + k}
+                selected={d.id === state.selectedId}
+                onSelect={select}
+              />
+            ))}
+          </div>
+          {rows.length === 0 && state.loading === 'idle' && !state.error && !state.hasMore && (
+            <div className="list-empty">
+              {searchActive ? 'No deliveries match this search.' : 'No deliveries here yet.'}
+            </div>
+          )}
+          {state.error && (
+            <div className="list-error" role="alert">
+              Could not load deliveries: {state.error}
+              <button type="button" className="link-btn" onClick={() => dispatch({ type: 'rerunQuery' })}>
+                Retry
+              </button>
+            </div>
+          )}
+        </div>
+        {state.loading !== 'idle' && <div className="list-loading" aria-hidden />}
+      </div>
+    </section>
+  );
+}
+
+interface RowProps {
+  delivery: DeliverySummary;
+  index: number;
+  selected: boolean;
+  onSelect: (id: number) => void;
+}
+
+const Row = memo(function Row({ delivery: d, index, selected, onSelect }: RowProps) {
+  return (
+    <div
+      className={`row ${selected ? 'selected' : ''} ${index % 2 ? 'odd' : ''}`}
+      role="option"
+      aria-selected={selected}
+      data-testid="delivery-row"
+      data-id={d.id}
+      style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}
+      onClick={() => onSelect(d.id)}
+    >
+      <span className="c-time">{formatTime(d.receivedAt)}</span>
+      <span className="c-method">
+        <MethodBadge method={d.method} />
+      </span>
+      <span className="c-path" data-testid="row-path" title={pathWithQuery(d.path, d.query)}>
+        {d.path}
+        {d.query !== null && <span className="c-query">?{d.query}</span>}
+      </span>
+      <span className="c-endpoint">
+        {!d.bodyStored && <RefusedBadge />}
+        <EndpointBadge delivery={d} />
+      </span>
+      <span className={`c-size num ${d.bodyStored ? '' : 'refused'}`}>{formatSize(d.bodySize)}</span>
+      <span className="c-status num">
+        <StatusBadge status={d.responseStatus} />
+      </span>
+    </div>
+  );
+});
+
+function ListToolbar({ searchRef }: { searchRef: RefObject<HTMLInputElement | null> }) {
+  const { state, dispatch } = useStore();
+  const { searchInput } = state;
+
+  useEffect(() => {
+    const timer = window.setTimeout(() => dispatch({ type: 'setSearch', search: searchInput }), SEARCH_DEBOUNCE_MS);
+    return () => window.clearTimeout(timer);
+  }, [searchInput, dispatch]);
+
+  const f = state.filters;
+  const total =
+    f.method === null && !isSearchActive(f) && state.countsLoaded
+      ? f.endpoint === 'all'
+        ? totalCount(state.counts)
+        : (state.counts[countKey(f.endpoint === 'other' ? null : f.endpoint)] ?? 0)
+      : null;
+  const shown = total ?? state.rows.length;
+
+  return (
+    <div className="list-toolbar">
+      <label className="search">
+        <SearchIcon />
+        <input
+          ref={searchRef}
+          type="search"
+          placeholder="Search path, headers, body…"
+          aria-label="Search deliveries"
+          data-testid="search-input"
+          value={searchInput}
+          spellCheck={false}
+          autoComplete="off"
+          onChange={(e) => dispatch({ type: 'setSearchInput', text: e.target.value })}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              e.stopPropagation();
+              dispatch({ type: 'clearSearch' });
+              e.currentTarget.blur();
+            }
+          }}
+        />
+        {searchInput === '' && <kbd className="search-hint">/</kbd>}
+      </label>
+      <select
+        className="method-filter"
+        data-testid="method-filter"
+        aria-label="Filter by method"
+        value={f.method ?? ''}
+        onChange={(e) => dispatch({ type: 'setMethodFilter', method: e.target.value === '' ? null : e.target.value })}
+      >
+        <option value="">All methods</option>
+        {FILTER_METHODS.map((m) => (
+          <option key={m} value={m}>
+            {m}
+          </option>
+        ))}
+      </select>
+      <span className="list-count" aria-live="polite">
+        {shown.toLocaleString('en-US')}
+        {total === null && state.hasMore ? '+' : ''} {shown === 1 ? 'delivery' : 'deliveries'}
+      </span>
+    </div>
+  );
+}
