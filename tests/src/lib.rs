@@ -160,6 +160,16 @@ pub fn exchange(stream: &mut TcpStream, raw: &[u8]) -> std::io::Result<RawRespon
     read_response(stream)
 }
 
+/// `read` that retries when a signal (a child process exiting, say) interrupts it.
+fn read_some(stream: &mut TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match stream.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
 pub fn read_response(stream: &mut TcpStream) -> std::io::Result<RawResponse> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
@@ -167,7 +177,7 @@ pub fn read_response(stream: &mut TcpStream) -> std::io::Result<RawResponse> {
         if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break pos + 4;
         }
-        let n = stream.read(&mut chunk)?;
+        let n = read_some(stream, &mut chunk)?;
         if n == 0 {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,
@@ -196,7 +206,7 @@ pub fn read_response(stream: &mut TcpStream) -> std::io::Result<RawResponse> {
         .map_or(0, |(_, v)| v.parse().unwrap());
     let mut body = buf[head_end..].to_vec();
     while body.len() < len {
-        let n = stream.read(&mut chunk)?;
+        let n = read_some(stream, &mut chunk)?;
         if n == 0 {
             break;
         }

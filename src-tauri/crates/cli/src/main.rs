@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use hookscope_core::capture::{CaptureConfig, DEFAULT_MAX_BODY, Listener};
 use hookscope_core::paths;
 use hookscope_core::store::{
-    DEFAULT_RETENTION, DeliveryQuery, DeliverySummary, Store, StoreOptions,
+    DEFAULT_RETENTION, DeliveryQuery, DeliverySummary, Store, StoreOptions, SyncMode,
 };
 
 #[derive(Parser)]
@@ -57,6 +57,10 @@ enum Command {
         /// Keep at most this many deliveries (oldest pruned)
         #[arg(long, value_name = "N", default_value_t = DEFAULT_RETENTION)]
         retention: u64,
+        /// How far a delivery is committed before the 2xx: `normal` survives the process being
+        /// killed, `full` also fsyncs so it survives power loss
+        #[arg(long, value_name = "MODE", default_value = "normal")]
+        sync: SyncMode,
     },
     /// List stored deliveries, newest first
     List {
@@ -116,8 +120,9 @@ fn run(cli: Cli) -> Result<()> {
             listen,
             max_body,
             retention,
+            sync,
         } => {
-            let store = data.open_with(StoreOptions { retention })?;
+            let store = data.open_with(StoreOptions { retention, sync })?;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
             runtime.block_on(serve(store, CaptureConfig { listen, max_body }))
         }

@@ -3,4 +3,5 @@
 
 pub mod capture;
 pub mod paths;
+pub mod providers;
 pub mod store;

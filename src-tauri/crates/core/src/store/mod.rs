@@ -58,17 +58,44 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![M::up(include_str!("migrations/0001_init.sql"))])
 }
 
+/// How far a commit goes before the listener answers 2xx.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Written to the WAL in the operating system: survives the app crashing or being killed,
+    /// and the OS writes it out within moments. SQLite's recommendation for WAL databases.
+    #[default]
+    Normal,
+    /// Also fsynced to the device: survives power loss, at the price of one flush per group.
+    Full,
+}
+
+impl std::str::FromStr for SyncMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "normal" => Ok(Self::Normal),
+            "full" => Ok(Self::Full),
+            other => Err(format!(
+                "unknown sync mode {other:?} (expected normal or full)"
+            )),
+        }
+    }
+}
+
 /// Options for [`Store::open`].
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     /// Keep at most this many deliveries; older ones are pruned by the writer.
     pub retention: u64,
+    pub sync: SyncMode,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         Self {
             retention: DEFAULT_RETENTION,
+            sync: SyncMode::default(),
         }
     }
 }
@@ -136,6 +163,11 @@ impl Store {
             return Ok(writer.clone());
         }
         let conn = open_connection(&self.inner.path)?;
+        let sync = match self.inner.options.sync {
+            SyncMode::Normal => "NORMAL",
+            SyncMode::Full => "FULL",
+        };
+        conn.pragma_update(None, "synchronous", sync)?;
         let writer = Writer::start(
             conn,
             self.inner.events.clone(),
@@ -210,10 +242,6 @@ fn open_connection(path: &Path) -> Result<Connection> {
     // A garbage file opens fine and fails on first read: read now, so the error names the file.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
         .map_err(corrupt)?;
-    // FULL: a commit is fsynced before the listener answers 2xx, so an answered delivery
-    // survives a crash of the process and of the machine.
-    conn.pragma_update(None, "synchronous", "FULL")
-        .map_err(corrupt)?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(corrupt)?;
     Ok(conn)
@@ -250,5 +278,94 @@ mod tests {
             .map(|e| e.path_prefix)
             .collect();
         assert_eq!(names, ["/flovi", "/flowella", "/fleiko"]);
+    }
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+
+    fn delivery(path: &str, body: &str) -> NewDelivery {
+        NewDelivery {
+            received_at: 0,
+            method: "POST".into(),
+            path: path.into(),
+            query: None,
+            http_version: "HTTP/1.1".into(),
+            headers: vec![(b"X-Request-Id".to_vec(), format!("req-{path}").into_bytes())],
+            body: Some(bytes::Bytes::from(body.to_owned())),
+            body_size: body.len() as u64,
+            remote_addr: None,
+            endpoint_id: None,
+            endpoint: None,
+            provider: None,
+            response_status: 200,
+            response_latency_us: 0,
+        }
+    }
+
+    fn search(store: &Store, text: &str) -> Vec<String> {
+        let q = DeliveryQuery {
+            search: Some(text.into()),
+            ..DeliveryQuery::default()
+        };
+        store
+            .list(&q)
+            .unwrap()
+            .into_iter()
+            .map(|d| d.path)
+            .collect()
+    }
+
+    fn indexed_upto(store: &Store) -> i64 {
+        store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT value FROM meta WHERE key = 'fts_indexed_upto'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn search_finds_rows_before_and_after_they_are_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let writer = store.writer().unwrap();
+        for (path, body) in [
+            ("/a", r#"{"id":"evt_7f3a9c","type":"job.completed"}"#),
+            ("/b", r#"{"id":"evt_000001","name":"Åsa"}"#),
+            ("/c", "plain text about JOB scheduling"),
+        ] {
+            writer.insert(delivery(path, body)).await.unwrap();
+        }
+        let expectations: [(&str, &[&str]); 5] = [
+            ("evt_7f3", &["/a"]),
+            ("job", &["/c", "/a"]),
+            ("åsa", &["/b"]),
+            ("req-/b", &["/b"]),
+            ("nothing", &[]),
+        ];
+        let before: Vec<_> = expectations
+            .iter()
+            .map(|(t, _)| search(&store, t))
+            .collect();
+        for _ in 0..200 {
+            if indexed_upto(&store) == 3 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            indexed_upto(&store),
+            3,
+            "the idle writer indexes everything"
+        );
+        for ((text, want), before) in expectations.iter().zip(before) {
+            assert_eq!(search(&store, text), *want, "indexed search for {text:?}");
+            assert_eq!(before, *want, "search for {text:?} racing the index");
+        }
     }
 }

@@ -10,8 +10,8 @@ use super::{
 
 const DEFAULT_LIMIT: u32 = 200;
 const MAX_LIMIT: u32 = 10_000;
-/// Trigram search needs at least this many characters in a term.
-const MIN_FTS_TERM: usize = 3;
+/// Body bytes searched in rows not yet indexed (the index takes as much).
+const MAX_SEARCHED_BODY: usize = 64 * 1024;
 
 const SUMMARY_COLUMNS: &str = "d.id, d.received_at, d.method, d.path, d.query, d.endpoint_id,
     e.name, d.provider, d.content_type, d.body_size, d.body_sha256, d.body_stored,
@@ -36,27 +36,36 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
 }
 
 pub fn list(conn: &Connection, q: &DeliveryQuery) -> Result<Vec<DeliverySummary>> {
-    let mut sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id
-         WHERE 1 = 1"
-    );
-    let mut args: Vec<Value> = Vec::new();
-    if let Some(search) = q.search.as_deref() {
-        let (fts, short) = search_terms(search);
-        if let Some(fts) = fts {
-            sql.push_str(
-                " AND d.id IN (SELECT rowid FROM deliveries_fts WHERE deliveries_fts MATCH ?)",
-            );
-            args.push(Value::Text(fts));
-        }
-        // Terms too short for the trigram index still narrow by path and method.
-        for term in short {
-            sql.push_str(" AND (d.path LIKE ? ESCAPE '\\' OR d.method LIKE ? ESCAPE '\\')");
-            let pattern = format!("%{}%", escape_like(&term));
-            args.push(Value::Text(pattern.clone()));
-            args.push(Value::Text(pattern));
-        }
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT) as usize;
+    let (filters, args) = filters(q);
+    let Some(fts) = q.search.as_deref().and_then(fts_query) else {
+        return select(conn, &filters, args, limit);
+    };
+    // Rows newer than the index's high mark are not indexed yet: match them directly. They
+    // are all newer than indexed rows, so they come first in newest-first order.
+    let indexed_upto: i64 = conn.query_row(
+        "SELECT value FROM meta WHERE key = ?1",
+        [super::writer::INDEXED_UPTO],
+        |r| r.get(0),
+    )?;
+    let mut out = recent_matches(conn, q, indexed_upto, limit)?;
+    if out.len() < limit {
+        let mut args = args;
+        args.push(Value::Integer(indexed_upto));
+        args.push(Value::Text(fts));
+        let filters = format!(
+            "{filters} AND d.id <= ? AND d.id IN
+                (SELECT rowid FROM deliveries_fts WHERE deliveries_fts MATCH ?)"
+        );
+        out.extend(select(conn, &filters, args, limit - out.len())?);
     }
+    Ok(out)
+}
+
+/// Every filter but search, as SQL conditions and their arguments.
+fn filters(q: &DeliveryQuery) -> (String, Vec<Value>) {
+    let mut sql = String::from("1 = 1");
+    let mut args = Vec::new();
     if let Some(provider) = &q.provider {
         sql.push_str(" AND d.provider = ?");
         args.push(Value::Text(provider.clone()));
@@ -76,34 +85,94 @@ pub fn list(conn: &Connection, q: &DeliveryQuery) -> Result<Vec<DeliverySummary>
         sql.push_str(" AND d.id < ?");
         args.push(Value::Integer(before));
     }
-    sql.push_str(" ORDER BY d.id DESC LIMIT ?");
-    args.push(Value::Integer(
-        q.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT) as i64,
-    ));
+    (sql, args)
+}
+
+fn select(
+    conn: &Connection,
+    filters: &str,
+    mut args: Vec<Value>,
+    limit: usize,
+) -> Result<Vec<DeliverySummary>> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id
+         WHERE {filters} ORDER BY d.id DESC LIMIT ?"
+    );
+    args.push(Value::Integer(limit as i64));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), summary)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Splits user text into an FTS5 query (every long term as a quoted phrase, all required)
-/// and the terms too short for the trigram index.
-fn search_terms(search: &str) -> (Option<String>, Vec<String>) {
-    let mut phrases = Vec::new();
-    let mut short = Vec::new();
-    for term in search.split_whitespace() {
-        if term.chars().count() >= MIN_FTS_TERM {
-            phrases.push(format!("\"{}\"", term.replace('"', "\"\"")));
-        } else {
-            short.push(term.to_owned());
+/// Search over the rows the index has not reached, with the index's rule: every word the
+/// user typed starts some word of the delivery, ignoring case.
+fn recent_matches(
+    conn: &Connection,
+    q: &DeliveryQuery,
+    indexed_upto: i64,
+    limit: usize,
+) -> Result<Vec<DeliverySummary>> {
+    let words: Vec<String> = q
+        .search
+        .as_deref()
+        .unwrap_or_default()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let (filters, mut args) = filters(q);
+    args.push(Value::Integer(indexed_upto));
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, d.headers_raw, substr(b.body, 1, {MAX_SEARCHED_BODY})
+         FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id
+         LEFT JOIN delivery_bodies b ON b.id = d.id
+         WHERE {filters} AND d.id > ? ORDER BY d.id DESC"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let Some(row) = rows.next()? else { break };
+        let delivery = summary(row)?;
+        let headers: Vec<u8> = row.get(13)?;
+        let body: Option<Vec<u8>> = row.get(14)?;
+        let mut text = format!(
+            "{} {}?{}\n",
+            delivery.method,
+            delivery.path,
+            delivery.query.as_deref().unwrap_or_default()
+        );
+        for (name, value) in headers::to_text_pairs(&headers::decode(&headers)) {
+            text.push_str(&format!("{name}: {value}\n"));
+        }
+        if let Some(body) = body {
+            text.push_str(&String::from_utf8_lossy(&body));
+        }
+        let text = text.to_lowercase();
+        let tokens: Vec<&str> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if words
+            .iter()
+            .all(|w| tokens.iter().any(|t| t.starts_with(w.as_str())))
+        {
+            out.push(delivery);
         }
     }
-    ((!phrases.is_empty()).then(|| phrases.join(" AND ")), short)
+    Ok(out)
 }
 
-fn escape_like(term: &str) -> String {
-    term.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+/// Turns what the user typed into an FTS5 query: the words the index's tokenizer would see
+/// (runs of letters and digits), each a prefix match, all required. `evt_7f3` finds
+/// `evt_7f3a9c`; punctuation never reaches FTS5's query syntax.
+fn fts_query(search: &str) -> Option<String> {
+    let terms: Vec<String> = search
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(|t| format!("\"{t}\"*"))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
 pub fn detail(conn: &Connection, id: i64) -> Result<DeliveryDetail> {
@@ -192,10 +261,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn search_terms_quote_and_split() {
-        let (fts, short) = search_terms(r#"evt_123 "quoted" ab"#);
-        assert_eq!(fts.as_deref(), Some(r#""evt_123" AND """quoted""""#));
-        assert_eq!(short, ["ab"]);
-        assert_eq!(search_terms("  ").0, None);
+    fn search_text_becomes_prefix_terms() {
+        assert_eq!(
+            fts_query("evt_7f3").as_deref(),
+            Some(r#""evt"* AND "7f3"*"#)
+        );
+        assert_eq!(
+            fts_query(r#"a "b" OR c*"#).as_deref(),
+            Some(r#""a"* AND "b"* AND "OR"* AND "c"*"#)
+        );
+        assert_eq!(fts_query("Åsa-ö").as_deref(), Some(r#""Åsa"* AND "ö"*"#));
+        assert_eq!(fts_query(" ;-) "), None);
     }
 }

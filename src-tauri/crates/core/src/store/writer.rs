@@ -1,5 +1,10 @@
 //! The single writer: takes everything queued, commits it in one transaction, then answers
-//! each sender. Under load a group holds many deliveries and costs one fsync.
+//! each sender. Under load a group holds many deliveries and costs one commit.
+//!
+//! Work that does not make a delivery durable — the search index and retention pruning — runs
+//! when the queue is empty, or in bounded slices when it falls too far behind, so it never
+//! delays a provider's answer. Searches cover the rows not yet indexed on their own (see
+//! `query::list`).
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -11,10 +16,24 @@ use super::{DeliverySummary, NewDelivery, Result, StoreError, headers};
 const MAX_GROUP: usize = 512;
 /// Text indexed for search per body; the rest of a large body is stored but not indexed.
 const MAX_INDEXED_BODY: usize = 64 * 1024;
-/// Rows deleted per pruning pass, so a big backlog never stalls a commit for long.
-const PRUNE_BATCH: u64 = 2_000;
+/// Rows indexed or pruned per background slice, so a slice stays short.
+const SLICE: u64 = 500;
+/// Past this many unindexed rows, indexing takes slices even while deliveries keep coming.
+const MAX_INDEX_LAG: u64 = 100_000;
+/// Past retention plus this many rows, pruning takes slices even while deliveries keep coming.
+const MAX_PRUNE_LAG: u64 = 5_000;
 
-type Job = (NewDelivery, oneshot::Sender<Result<DeliverySummary>>);
+pub(super) const INDEXED_UPTO: &str = "fts_indexed_upto";
+
+/// A delivery with what can be computed before it reaches the writer thread.
+struct Prepared {
+    delivery: NewDelivery,
+    headers_raw: Vec<u8>,
+    sha256: Option<String>,
+    content_type: Option<String>,
+}
+
+type Job = (Prepared, oneshot::Sender<Result<DeliverySummary>>);
 
 /// Sends deliveries to the writer thread. Cheap to clone.
 #[derive(Clone)]
@@ -29,24 +48,93 @@ impl Writer {
         retention: u64,
     ) -> Result<Self> {
         let (tx, rx) = mpsc::channel(4 * MAX_GROUP);
-        let stored = conn.query_row("SELECT count(*) FROM deliveries", [], |r| {
-            r.get::<_, i64>(0)
-        })? as u64;
+        let state = Background::load(&conn, retention)?;
         std::thread::Builder::new()
             .name("hookscope-writer".into())
-            .spawn(move || run(conn, rx, events, retention, stored))
+            .spawn(move || run(conn, rx, events, state))
             .map_err(|_| StoreError::WriterStopped)?;
         Ok(Self { tx })
     }
 
-    /// Stores a delivery and returns once it is committed to disk.
+    /// Stores a delivery and returns once it is committed.
     pub async fn insert(&self, delivery: NewDelivery) -> Result<DeliverySummary> {
+        // Hashing and encoding happen here, on the caller's thread, not the single writer's.
+        let prepared = Prepared {
+            headers_raw: headers::encode(&delivery.headers),
+            sha256: delivery
+                .body
+                .as_ref()
+                .map(|b| hex::encode(Sha256::digest(b))),
+            content_type: delivery
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(b"content-type"))
+                .map(|(_, v)| String::from_utf8_lossy(v).into_owned()),
+            delivery,
+        };
         let (done, wait) = oneshot::channel();
         self.tx
-            .send((delivery, done))
+            .send((prepared, done))
             .await
             .map_err(|_| StoreError::WriterStopped)?;
         wait.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+/// Where the background work stands.
+struct Background {
+    retention: u64,
+    stored: u64,
+    newest: i64,
+    indexed_upto: i64,
+}
+
+impl Background {
+    fn load(conn: &Connection, retention: u64) -> Result<Self> {
+        let (stored, newest) = conn.query_row(
+            "SELECT count(*), coalesce(max(id), 0) FROM deliveries",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+        )?;
+        let indexed_upto = conn.query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [INDEXED_UPTO],
+            |r| r.get(0),
+        )?;
+        Ok(Self {
+            retention,
+            stored,
+            newest,
+            indexed_upto,
+        })
+    }
+
+    fn index_lag(&self) -> u64 {
+        (self.newest - self.indexed_upto).max(0) as u64
+    }
+
+    fn prune_lag(&self) -> u64 {
+        self.stored.saturating_sub(self.retention)
+    }
+
+    fn pending(&self) -> bool {
+        self.index_lag() > 0 || self.prune_lag() > 0
+    }
+
+    /// One slice of background work; errors are logged, and the slice retried later.
+    fn step(&mut self, conn: &mut Connection) {
+        if self.prune_lag() > 0 {
+            match prune(conn, self.prune_lag().min(SLICE)) {
+                Ok(removed) => self.stored = self.stored.saturating_sub(removed),
+                Err(err) => tracing::warn!("pruning old deliveries failed: {err}"),
+            }
+        }
+        if self.index_lag() > 0 {
+            match index(conn, self.indexed_upto, SLICE) {
+                Ok(upto) => self.indexed_upto = upto,
+                Err(err) => tracing::warn!("indexing deliveries for search failed: {err}"),
+            }
+        }
     }
 }
 
@@ -54,11 +142,23 @@ fn run(
     mut conn: Connection,
     mut rx: mpsc::Receiver<Job>,
     events: broadcast::Sender<DeliverySummary>,
-    retention: u64,
-    mut stored: u64,
+    mut background: Background,
 ) {
     let mut group = Vec::with_capacity(MAX_GROUP);
-    while let Some(first) = rx.blocking_recv() {
+    loop {
+        // Wait for work only when there is no background work to do meanwhile.
+        let first = match rx.try_recv() {
+            Ok(job) => job,
+            Err(mpsc::error::TryRecvError::Empty) if background.pending() => {
+                background.step(&mut conn);
+                continue;
+            }
+            Err(mpsc::error::TryRecvError::Empty) => match rx.blocking_recv() {
+                Some(job) => job,
+                None => break,
+            },
+            Err(mpsc::error::TryRecvError::Disconnected) => break,
+        };
         group.push(first);
         while group.len() < MAX_GROUP {
             match rx.try_recv() {
@@ -68,7 +168,10 @@ fn run(
         }
         match commit(&mut conn, &group) {
             Ok(summaries) => {
-                stored += summaries.len() as u64;
+                background.stored += summaries.len() as u64;
+                if let Some(last) = summaries.last() {
+                    background.newest = last.id;
+                }
                 for ((_, done), summary) in group.drain(..).zip(summaries) {
                     let _ = events.send(summary.clone());
                     let _ = done.send(Ok(summary));
@@ -82,11 +185,16 @@ fn run(
                 }
             }
         }
-        if stored > retention {
-            match prune(&mut conn, (stored - retention).min(PRUNE_BATCH)) {
-                Ok(removed) => stored = stored.saturating_sub(removed),
-                Err(err) => tracing::warn!("pruning old deliveries failed: {err}"),
-            }
+        if background.index_lag() > MAX_INDEX_LAG || background.prune_lag() > MAX_PRUNE_LAG {
+            background.step(&mut conn);
+        }
+    }
+    // Leave nothing for the next start to catch up on when stopping cleanly.
+    while background.pending() {
+        let before = (background.stored, background.indexed_upto);
+        background.step(&mut conn);
+        if before == (background.stored, background.indexed_upto) {
+            break;
         }
     }
 }
@@ -103,27 +211,19 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
         )?;
         let mut insert_body =
             tx.prepare_cached("INSERT INTO delivery_bodies (id, body) VALUES (?1, ?2)")?;
-        let mut index = tx.prepare_cached(
-            "INSERT INTO deliveries_fts (rowid, path, headers, body) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for (d, _) in group {
-            let content_type = d
-                .headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(b"content-type"))
-                .map(|(_, v)| String::from_utf8_lossy(v).into_owned());
-            let sha = d.body.as_ref().map(|b| hex::encode(Sha256::digest(b)));
+        for (p, _) in group {
+            let d = &p.delivery;
             insert.execute(params![
                 d.received_at,
                 d.method,
                 d.path,
                 d.query,
                 d.http_version,
-                headers::encode(&d.headers),
+                p.headers_raw,
                 d.body_size as i64,
-                sha,
+                p.sha256,
                 d.body.is_some(),
-                content_type,
+                p.content_type,
                 d.remote_addr,
                 d.endpoint_id,
                 d.provider,
@@ -134,12 +234,6 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
             if let Some(body) = &d.body {
                 insert_body.execute(params![id, body.as_ref()])?;
             }
-            index.execute(params![
-                id,
-                search_path(d),
-                search_headers(d),
-                search_body(d)
-            ])?;
             out.push(DeliverySummary {
                 id,
                 received_at: d.received_at,
@@ -149,9 +243,9 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
                 endpoint_id: d.endpoint_id,
                 endpoint: d.endpoint.clone(),
                 provider: d.provider.clone(),
-                content_type,
+                content_type: p.content_type.clone(),
                 body_size: d.body_size,
-                body_sha256: sha,
+                body_sha256: p.sha256.clone(),
                 body_stored: d.body.is_some(),
                 response_status: Some(d.response_status),
             });
@@ -161,16 +255,72 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
     Ok(out)
 }
 
-fn search_path(d: &NewDelivery) -> String {
-    match &d.query {
-        Some(q) => format!("{} {}?{q}", d.method, d.path),
-        None => format!("{} {}", d.method, d.path),
-    }
+/// A delivery's text as the search index sees it: id, method and path line, headers, body.
+type SearchDoc = (i64, String, String, Option<String>);
+
+/// The search text of deliveries in `[from, to]` with at most `limit` rows, oldest first:
+/// `(id, path line, headers, body text)`. Indexing and forgetting must see the same text.
+fn search_docs(
+    tx: &rusqlite::Transaction<'_>,
+    from: i64,
+    to: i64,
+    limit: u64,
+) -> Result<Vec<SearchDoc>> {
+    let mut rows = tx.prepare_cached(
+        "SELECT d.id, d.method, d.path, d.query, d.headers_raw, substr(b.body, 1, ?4)
+         FROM deliveries d LEFT JOIN delivery_bodies b ON b.id = d.id
+         WHERE d.id >= ?1 AND d.id <= ?2 ORDER BY d.id LIMIT ?3",
+    )?;
+    let docs = rows.query_map(
+        params![from, to, limit as i64, MAX_INDEXED_BODY as i64],
+        |row| {
+            let method: String = row.get(1)?;
+            let path: String = row.get(2)?;
+            let query: Option<String> = row.get(3)?;
+            let headers_raw: Vec<u8> = row.get(4)?;
+            let body: Option<Vec<u8>> = row.get(5)?;
+            let line = match query {
+                Some(q) => format!("{method} {path}?{q}"),
+                None => format!("{method} {path}"),
+            };
+            let headers = search_headers(&headers::decode(&headers_raw));
+            Ok((
+                row.get(0)?,
+                line,
+                headers,
+                body.as_deref().and_then(search_body),
+            ))
+        },
+    )?;
+    Ok(docs.collect::<rusqlite::Result<_>>()?)
 }
 
-fn search_headers(d: &NewDelivery) -> String {
+/// Adds up to `limit` deliveries after `after` to the search index; returns the new high mark.
+fn index(conn: &mut Connection, after: i64, limit: u64) -> Result<i64> {
+    let tx = conn.transaction()?;
+    let docs = search_docs(&tx, after + 1, i64::MAX, limit)?;
+    let Some(upto) = docs.last().map(|d| d.0) else {
+        return Ok(after);
+    };
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO deliveries_fts (rowid, path, headers, body) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (id, line, headers, body) in &docs {
+            insert.execute(params![id, line, headers, body])?;
+        }
+    }
+    tx.execute(
+        "UPDATE meta SET value = ?2 WHERE key = ?1",
+        params![INDEXED_UPTO, upto],
+    )?;
+    tx.commit()?;
+    Ok(upto)
+}
+
+fn search_headers(headers: &[(Vec<u8>, Vec<u8>)]) -> String {
     let mut text = String::new();
-    for (name, value) in headers::to_text_pairs(&d.headers) {
+    for (name, value) in headers::to_text_pairs(headers) {
         text.push_str(&name);
         text.push_str(": ");
         text.push_str(&value);
@@ -179,9 +329,7 @@ fn search_headers(d: &NewDelivery) -> String {
     text
 }
 
-fn search_body(d: &NewDelivery) -> Option<String> {
-    let body = d.body.as_ref()?;
-    let head = &body[..body.len().min(MAX_INDEXED_BODY)];
+fn search_body(head: &[u8]) -> Option<String> {
     match std::str::from_utf8(head) {
         Ok(text) => Some(text.to_owned()),
         // A cut through a multi-byte character is still text; anything else is binary.
@@ -205,7 +353,21 @@ fn prune(conn: &mut Connection, count: u64) -> Result<u64> {
     let Some(cutoff) = cutoff else {
         return Ok(0);
     };
-    tx.execute("DELETE FROM deliveries_fts WHERE rowid <= ?1", [cutoff])?;
+    {
+        // A contentless index forgets a row only when told the text it indexed for it.
+        let indexed_upto: i64 = tx.query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [INDEXED_UPTO],
+            |r| r.get(0),
+        )?;
+        let mut forget = tx.prepare_cached(
+            "INSERT INTO deliveries_fts (deliveries_fts, rowid, path, headers, body)
+             VALUES ('delete', ?1, ?2, ?3, ?4)",
+        )?;
+        for (id, line, headers, body) in search_docs(&tx, 0, cutoff.min(indexed_upto), count)? {
+            forget.execute(params![id, line, headers, body])?;
+        }
+    }
     tx.execute("DELETE FROM delivery_bodies WHERE id <= ?1", [cutoff])?;
     let removed = tx.execute("DELETE FROM deliveries WHERE id <= ?1", [cutoff])?;
     tx.commit()?;

@@ -1,0 +1,589 @@
+//! JSON as the providers need it: a forgiving parse for display, field lookup that accepts both
+//! snake_case and camelCase, and an order-preserving re-serialiser that rebuilds the layouts
+//! common frameworks produce (to recognise a body that was re-serialised after signing).
+
+use serde_json::Value;
+
+use super::DecodedField;
+
+/// Deeper nesting than this is not re-serialised: hostile input must not exhaust the stack.
+const MAX_DEPTH: usize = 128;
+
+/// The parsed body, and whether it needed repairs (comments, `{..}` placeholders, trailing
+/// commas: the provider docs' examples contain all three).
+pub(crate) fn parse_lenient(body: &[u8]) -> Result<(Value, bool), String> {
+    let strict_error = match serde_json::from_slice::<Value>(body) {
+        Ok(v) => return Ok((v, false)),
+        Err(e) => e.to_string(),
+    };
+    let text = String::from_utf8_lossy(body);
+    match serde_json::from_str::<Value>(&repair(&text)) {
+        Ok(v) => Ok((v, true)),
+        Err(_) => Err(strict_error),
+    }
+}
+
+/// The body as JSON for guessing its sender; large bodies are not worth parsing for a guess.
+pub(crate) fn parse_for_detect(body: &[u8]) -> Option<Value> {
+    const MAX_DETECT_BODY: usize = 1024 * 1024;
+    if body.len() > MAX_DETECT_BODY {
+        return None;
+    }
+    serde_json::from_slice(body).ok()
+}
+
+/// Drops comments, `..`/`...`/`…` placeholders and trailing commas outside strings.
+fn repair(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                '\\' => {
+                    if let Some(next) = chars.next() {
+                        out.push(next);
+                    }
+                }
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                for skipped in chars.by_ref() {
+                    if skipped == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut prev = ' ';
+                for skipped in chars.by_ref() {
+                    if prev == '*' && skipped == '/' {
+                        break;
+                    }
+                    prev = skipped;
+                }
+            }
+            '.' if chars.peek() == Some(&'.') => {
+                while chars.peek() == Some(&'.') {
+                    chars.next();
+                }
+            }
+            '…' => {}
+            '}' | ']' => {
+                let kept = out.trim_end_matches([' ', '\t', '\r', '\n']).len();
+                if out[..kept].ends_with(',') {
+                    out.replace_range(kept - 1..kept, "");
+                }
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A JSON document with every token kept as written, so re-emitting it changes only layout.
+#[derive(Debug)]
+pub(crate) enum Node<'a> {
+    /// A number, `true`, `false` or `null`, verbatim.
+    Atom(&'a [u8]),
+    /// A string token including its quotes, verbatim.
+    Str(&'a [u8]),
+    Array(Vec<Node<'a>>),
+    Object(Vec<(&'a [u8], Node<'a>)>),
+}
+
+pub(crate) fn parse_tree(input: &[u8]) -> Option<Node<'_>> {
+    let mut p = Parser { s: input, i: 0 };
+    p.ws();
+    let node = p.value(0)?;
+    p.ws();
+    (p.i == input.len()).then_some(node)
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn ws(&mut self) {
+        while self
+            .s
+            .get(self.i)
+            .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        if self.s.get(self.i) == Some(&byte) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Node<'a>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.s.get(self.i)? {
+            b'{' => self.object(depth),
+            b'[' => self.array(depth),
+            b'"' => self.string().map(Node::Str),
+            _ => {
+                let start = self.i;
+                while self
+                    .s
+                    .get(self.i)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+                {
+                    self.i += 1;
+                }
+                (self.i > start).then(|| Node::Atom(&self.s[start..self.i]))
+            }
+        }
+    }
+
+    fn string(&mut self) -> Option<&'a [u8]> {
+        let start = self.i;
+        if !self.eat(b'"') {
+            return None;
+        }
+        loop {
+            match self.s.get(self.i)? {
+                b'\\' => self.i += 2,
+                b'"' => {
+                    self.i += 1;
+                    return self.s.get(start..self.i);
+                }
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Option<Node<'a>> {
+        self.i += 1;
+        let mut items = Vec::new();
+        self.ws();
+        if self.eat(b']') {
+            return Some(Node::Array(items));
+        }
+        loop {
+            self.ws();
+            items.push(self.value(depth + 1)?);
+            self.ws();
+            if self.eat(b']') {
+                return Some(Node::Array(items));
+            }
+            if !self.eat(b',') {
+                return None;
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Option<Node<'a>> {
+        self.i += 1;
+        let mut entries = Vec::new();
+        self.ws();
+        if self.eat(b'}') {
+            return Some(Node::Object(entries));
+        }
+        loop {
+            self.ws();
+            let key = self.string()?;
+            self.ws();
+            if !self.eat(b':') {
+                return None;
+            }
+            self.ws();
+            entries.push((key, self.value(depth + 1)?));
+            self.ws();
+            if self.eat(b'}') {
+                return Some(Node::Object(entries));
+            }
+            if !self.eat(b',') {
+                return None;
+            }
+        }
+    }
+}
+
+/// Where a serialiser puts whitespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// `{"a":1,"b":2}`: JSON.stringify, serde_json, PHP json_encode.
+    Compact,
+    /// `{"a": 1, "b": 2}`: Python's json.dumps.
+    Spaced,
+    /// One entry per line with this indent and `": "`: JSON.stringify(x, null, 2) and friends.
+    Indent(&'static str),
+}
+
+pub(crate) const LAYOUTS: [Layout; 5] = [
+    Layout::Compact,
+    Layout::Spaced,
+    Layout::Indent("  "),
+    Layout::Indent("    "),
+    Layout::Indent("\t"),
+];
+
+/// Which characters inside strings a serialiser escapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Escapes {
+    AsIs,
+    /// Non-ASCII as `\uXXXX` (Python's default).
+    Ascii,
+    /// Non-ASCII and `/` (PHP's default).
+    AsciiAndSlash,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Style {
+    pub layout: Layout,
+    pub sort_keys: bool,
+    pub escapes: Escapes,
+}
+
+/// `node` written in `style`; `None` when a string is not UTF-8 and cannot be escaped.
+pub(crate) fn emit(node: &Node, style: Style) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    write_node(node, style, 0, &mut out)?;
+    Some(out)
+}
+
+fn write_node(node: &Node, style: Style, level: usize, out: &mut Vec<u8>) -> Option<()> {
+    match node {
+        Node::Atom(a) => out.extend_from_slice(a),
+        Node::Str(s) => write_str(s, style.escapes, out)?,
+        Node::Array(items) => {
+            if items.is_empty() {
+                out.extend_from_slice(b"[]");
+                return Some(());
+            }
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                separator(style.layout, i == 0, level + 1, out);
+                write_node(item, style, level + 1, out)?;
+            }
+            close(style.layout, level, out);
+            out.push(b']');
+        }
+        Node::Object(entries) => {
+            if entries.is_empty() {
+                out.extend_from_slice(b"{}");
+                return Some(());
+            }
+            let mut order: Vec<&(&[u8], Node)> = entries.iter().collect();
+            if style.sort_keys {
+                order.sort_by(|a, b| a.0.cmp(b.0));
+            }
+            out.push(b'{');
+            for (i, (key, value)) in order.into_iter().enumerate() {
+                separator(style.layout, i == 0, level + 1, out);
+                write_str(key, style.escapes, out)?;
+                out.extend_from_slice(match style.layout {
+                    Layout::Compact => b":",
+                    _ => b": ",
+                });
+                write_node(value, style, level + 1, out)?;
+            }
+            close(style.layout, level, out);
+            out.push(b'}');
+        }
+    }
+    Some(())
+}
+
+fn separator(layout: Layout, first: bool, level: usize, out: &mut Vec<u8>) {
+    match layout {
+        Layout::Compact if !first => out.push(b','),
+        Layout::Spaced if !first => out.extend_from_slice(b", "),
+        Layout::Compact | Layout::Spaced => {}
+        Layout::Indent(unit) => {
+            if !first {
+                out.push(b',');
+            }
+            out.push(b'\n');
+            for _ in 0..level {
+                out.extend_from_slice(unit.as_bytes());
+            }
+        }
+    }
+}
+
+fn close(layout: Layout, level: usize, out: &mut Vec<u8>) {
+    if let Layout::Indent(unit) = layout {
+        out.push(b'\n');
+        for _ in 0..level {
+            out.extend_from_slice(unit.as_bytes());
+        }
+    }
+}
+
+fn write_str(token: &[u8], escapes: Escapes, out: &mut Vec<u8>) -> Option<()> {
+    if escapes == Escapes::AsIs {
+        out.extend_from_slice(token);
+        return Some(());
+    }
+    let text = std::str::from_utf8(token).ok()?;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            // An existing escape stays as written; its payload is ASCII.
+            '\\' => {
+                out.push(b'\\');
+                let next = chars.next()?;
+                let mut buf = [0; 4];
+                out.extend_from_slice(next.encode_utf8(&mut buf).as_bytes());
+            }
+            '/' if escapes == Escapes::AsciiAndSlash => out.extend_from_slice(b"\\/"),
+            c if c.is_ascii() => out.push(c as u8),
+            c => {
+                let mut units = [0; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.extend_from_slice(format!("\\u{unit:04x}").as_bytes());
+                }
+            }
+        }
+    }
+    Some(())
+}
+
+/// The layout `body` was written in, if it is exactly one of [`LAYOUTS`].
+pub(crate) fn layout_of(node: &Node, body: &[u8]) -> Option<Layout> {
+    let body = body.strip_suffix(b"\n").unwrap_or(body);
+    LAYOUTS.into_iter().find(|&layout| {
+        let style = Style {
+            layout,
+            sort_keys: false,
+            escapes: Escapes::AsIs,
+        };
+        emit(node, style).is_some_and(|out| out == body)
+    })
+}
+
+/// `snake_case` → `camelCase`, for looking a field up under both spellings.
+pub(crate) fn camel(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Field `name` of an object under its snake_case or camelCase spelling; `a.b` walks objects.
+/// Nulls count as absent.
+pub(crate) fn get<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
+    let mut current = value;
+    for part in name.split('.') {
+        let obj = current.as_object()?;
+        current = obj.get(part).or_else(|| obj.get(&camel(part)))?;
+    }
+    (!current.is_null()).then_some(current)
+}
+
+pub(crate) fn get_any<'v>(value: &'v Value, names: &[&str]) -> Option<&'v Value> {
+    names.iter().find_map(|n| get(value, n))
+}
+
+/// A scalar shown as text: strings as they are, numbers and booleans as written.
+pub(crate) fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+pub(crate) fn text_any(value: &Value, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| get(value, n).and_then(text))
+}
+
+/// A number, or a string that holds one (amounts often arrive as "12.50").
+pub(crate) fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+        _ => None,
+    }
+}
+
+pub(crate) fn integer(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+pub(crate) fn boolean(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// Leaves of `value` as dotted paths, for payloads whose shape the docs leave open.
+pub(crate) fn flatten(value: &Value, limit: usize) -> Vec<DecodedField> {
+    const MAX_VALUE_CHARS: usize = 200;
+    let mut out = Vec::new();
+    let mut stack: Vec<(String, &Value)> = vec![(String::new(), value)];
+    while let Some((path, v)) = stack.pop() {
+        if out.len() >= limit {
+            break;
+        }
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map.iter().rev() {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    stack.push((p, child));
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate().rev() {
+                    stack.push((format!("{path}[{i}]"), child));
+                }
+            }
+            scalar => {
+                let shown = text(scalar).unwrap_or_else(|| "null".to_owned());
+                out.push(DecodedField {
+                    path,
+                    value: truncate(&shown, MAX_VALUE_CHARS),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repairs_the_docs_placeholders() {
+        let (v, lenient) =
+            parse_lenient(b"{\"a\": {..}, \"b\": \"co_\xe2\x80\xa6\", // x\n \"c\": [1,],}")
+                .unwrap();
+        assert!(lenient);
+        assert_eq!(v["b"], "co_…");
+        assert_eq!(v["c"][0], 1);
+        assert!(v["a"].as_object().unwrap().is_empty());
+        let (_, lenient) = parse_lenient(b"{\"a\": \"x // not a comment ..\"}").unwrap();
+        assert!(!lenient);
+        assert!(parse_lenient(b"\xff\xfe").is_err());
+    }
+
+    #[test]
+    fn re_emits_layouts_verbatim() {
+        let pretty = b"{\n  \"b\": [\n    1,\n    2.50\n  ],\n  \"a\": {},\n  \"c\": \"x\\ny\"\n}";
+        let node = parse_tree(pretty).unwrap();
+        assert_eq!(layout_of(&node, pretty), Some(Layout::Indent("  ")));
+        let compact = Style {
+            layout: Layout::Compact,
+            sort_keys: false,
+            escapes: Escapes::AsIs,
+        };
+        assert_eq!(
+            emit(&node, compact).unwrap(),
+            b"{\"b\":[1,2.50],\"a\":{},\"c\":\"x\\ny\"}"
+        );
+        let sorted = Style {
+            sort_keys: true,
+            ..compact
+        };
+        assert_eq!(
+            emit(&node, sorted).unwrap(),
+            b"{\"a\":{},\"b\":[1,2.50],\"c\":\"x\\ny\"}"
+        );
+        let spaced = Style {
+            layout: Layout::Spaced,
+            ..compact
+        };
+        assert_eq!(
+            emit(&node, spaced).unwrap(),
+            b"{\"b\": [1, 2.50], \"a\": {}, \"c\": \"x\\ny\"}"
+        );
+    }
+
+    #[test]
+    fn escapes_like_php_and_python() {
+        let node = parse_tree("{\"u\":\"a/ä😀\"}".as_bytes()).unwrap();
+        let style = Style {
+            layout: Layout::Compact,
+            sort_keys: false,
+            escapes: Escapes::Ascii,
+        };
+        assert_eq!(
+            emit(&node, style).unwrap(),
+            b"{\"u\":\"a/\\u00e4\\ud83d\\ude00\"}"
+        );
+        let php = Style {
+            escapes: Escapes::AsciiAndSlash,
+            ..style
+        };
+        assert_eq!(
+            emit(&node, php).unwrap(),
+            b"{\"u\":\"a\\/\\u00e4\\ud83d\\ude00\"}"
+        );
+    }
+
+    #[test]
+    fn tree_parser_refuses_deep_or_broken_input() {
+        assert!(parse_tree(&[b'['; 10_000]).is_none());
+        assert!(parse_tree(b"{\"a\" 1}").is_none());
+        assert!(parse_tree(b"\"unterminated").is_none());
+        assert!(parse_tree(b"").is_none());
+    }
+
+    #[test]
+    fn field_lookup_accepts_both_spellings() {
+        let v: Value = serde_json::json!({"licensePlate": "ABC-1", "a": {"b_c": 2}, "n": null});
+        assert_eq!(text_any(&v, &["license_plate"]), Some("ABC-1".to_owned()));
+        assert_eq!(get(&v, "a.b_c"), Some(&Value::from(2)));
+        assert_eq!(get(&v, "n"), None);
+        assert_eq!(truncate("abcdef", 3), "abc…");
+    }
+}
