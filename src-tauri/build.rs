@@ -8,6 +8,14 @@ fn main() {
         "list_deliveries",
         "get_delivery",
         "get_delivery_body",
+        "list_event_types",
+        "get_delivery_group",
+        "list_endpoint_settings",
+        "save_endpoint",
+        "delete_endpoint",
+        "set_endpoint_secrets",
+        "reveal_endpoint_secret",
+        "get_secret_storage",
     ]);
     if let Err(err) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
     {

@@ -28,23 +28,18 @@ impl Args {
                 tracing::warn!("ignoring unknown argument {arg:?}");
                 continue;
             }
-            let value = inline
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))?;
+            let value =
+                inline.or_else(|| args.next()).ok_or_else(|| format!("{name} needs a value"))?;
             match name.as_str() {
                 "--data-dir" => out.data_dir = Some(PathBuf::from(value)),
                 "--listen" => {
                     out.listen = Some(
-                        value
-                            .parse()
-                            .map_err(|_| format!("--listen: not an address: {value}"))?,
+                        value.parse().map_err(|_| format!("--listen: not an address: {value}"))?,
                     )
                 }
                 _ => {
                     out.max_body = Some(
-                        value
-                            .parse()
-                            .map_err(|_| format!("--max-body: not a number: {value}"))?,
+                        value.parse().map_err(|_| format!("--max-body: not a number: {value}"))?,
                     )
                 }
             }

@@ -1,5 +1,6 @@
 //! The shell's one error type; it reaches the UI as `{ code, message }`.
 
+use hookscope_core::registry::RegistryError;
 use hookscope_core::store::StoreError;
 use serde::Serialize;
 
@@ -7,6 +8,8 @@ use serde::Serialize;
 pub enum CommandError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
     #[error("background task failed: {0}")]
     Task(String),
 }
@@ -14,8 +17,17 @@ pub enum CommandError {
 impl CommandError {
     fn code(&self) -> &'static str {
         match self {
-            Self::Store(StoreError::NotFound(_)) => "not_found",
-            Self::Store(_) => "store",
+            Self::Store(StoreError::NotFound(_) | StoreError::EndpointNotFound(_))
+            | Self::Registry(RegistryError::Store(
+                StoreError::NotFound(_) | StoreError::EndpointNotFound(_),
+            )) => "not_found",
+            Self::Store(StoreError::Invalid(_))
+            | Self::Registry(RegistryError::Store(StoreError::Invalid(_)))
+            | Self::Registry(RegistryError::EmptySecret | RegistryError::NoSuchSecret { .. }) => {
+                "invalid"
+            }
+            Self::Registry(RegistryError::Secrets(_)) => "secrets",
+            Self::Store(_) | Self::Registry(_) => "store",
             Self::Task(_) => "internal",
         }
     }

@@ -9,8 +9,10 @@ mod state;
 
 use std::net::SocketAddr;
 
+use hookscope_core::capture::ListenerHandle;
 use hookscope_core::capture::{CaptureConfig, DEFAULT_MAX_BODY, Listener, ServerInfo};
 use hookscope_core::paths;
+use hookscope_core::registry::Registry;
 use hookscope_core::store::{Store, StoreOptions};
 
 use crate::args::Args;
@@ -40,24 +42,21 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    let max_body = args.max_body.unwrap_or(DEFAULT_MAX_BODY);
-    let server = tauri::async_runtime::block_on(start_listener(&store, &args, max_body));
-    let server = ServerInfo {
-        data_dir: data_dir.display().to_string(),
-        max_body,
-        ..server
+    let registry = match Registry::open(store.clone(), &data_dir) {
+        Ok(registry) => registry,
+        Err(err) => {
+            eprintln!("error: {err}");
+            std::process::exit(1);
+        }
     };
-    tracing::info!(
-        "listening on {} with data in {}",
-        server.base_url,
-        server.data_dir
-    );
+    let max_body = args.max_body.unwrap_or(DEFAULT_MAX_BODY);
+    let (server, listener) =
+        tauri::async_runtime::block_on(start_listener(&registry, &args, max_body));
+    let server = ServerInfo { data_dir: data_dir.display().to_string(), max_body, ..server };
+    tracing::info!("listening on {} with data in {}", server.base_url, server.data_dir);
 
     let result = tauri::Builder::default()
-        .manage(AppState {
-            store: store.clone(),
-            server,
-        })
+        .manage(AppState { store: store.clone(), registry, server, listener })
         .invoke_handler(tauri::generate_handler![
             commands::server::get_server_info,
             commands::server::list_endpoints,
@@ -65,6 +64,14 @@ pub fn run() {
             commands::deliveries::list_deliveries,
             commands::deliveries::get_delivery,
             commands::deliveries::get_delivery_body,
+            commands::deliveries::list_event_types,
+            commands::deliveries::get_delivery_group,
+            commands::endpoints::list_endpoint_settings,
+            commands::endpoints::save_endpoint,
+            commands::endpoints::delete_endpoint,
+            commands::endpoints::set_endpoint_secrets,
+            commands::endpoints::reveal_endpoint_secret,
+            commands::endpoints::get_secret_storage,
         ])
         .setup(move |app| {
             bridge::spawn(app.handle().clone(), &store);
@@ -79,28 +86,16 @@ pub fn run() {
 
 /// Binds the listener and leaves it serving for the life of the app. Without `--listen`,
 /// a taken default port (a CLI `serve` running, say) falls back to any free port.
-async fn start_listener(store: &Store, args: &Args, max_body: u64) -> ServerInfo {
-    let requested = args
-        .listen
-        .unwrap_or_else(|| SocketAddr::from(DEFAULT_LISTEN));
-    let mut bound = Listener::bind(
-        &CaptureConfig {
-            listen: requested,
-            max_body,
-        },
-        store,
-    )
-    .await;
+async fn start_listener(
+    registry: &Registry,
+    args: &Args,
+    max_body: u64,
+) -> (ServerInfo, Option<ListenerHandle>) {
+    let requested = args.listen.unwrap_or_else(|| SocketAddr::from(DEFAULT_LISTEN));
+    let mut bound = Listener::bind(&CaptureConfig { listen: requested, max_body }, registry).await;
     if bound.is_err() && args.listen.is_none() {
         let any = SocketAddr::new(requested.ip(), 0);
-        bound = Listener::bind(
-            &CaptureConfig {
-                listen: any,
-                max_body,
-            },
-            store,
-        )
-        .await;
+        bound = Listener::bind(&CaptureConfig { listen: any, max_body }, registry).await;
     }
     let empty = ServerInfo {
         base_url: String::new(),
@@ -111,15 +106,13 @@ async fn start_listener(store: &Store, args: &Args, max_body: u64) -> ServerInfo
     match bound {
         Ok(listener) => {
             let base_url = format!("http://{}", listener.local_addr());
+            let handle = listener.handle();
             tauri::async_runtime::spawn(listener.run(std::future::pending()));
-            ServerInfo { base_url, ..empty }
+            (ServerInfo { base_url, ..empty }, Some(handle))
         }
         Err(err) => {
             tracing::error!("{err}");
-            ServerInfo {
-                listen_error: Some(err.to_string()),
-                ..empty
-            }
+            (ServerInfo { listen_error: Some(err.to_string()), ..empty }, None)
         }
     }
 }

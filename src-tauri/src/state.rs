@@ -1,13 +1,17 @@
 //! What the commands share: the store and where the listener is.
 
-use hookscope_core::capture::ServerInfo;
+use hookscope_core::capture::{ListenerHandle, ServerInfo};
+use hookscope_core::registry::{Registry, RegistryError};
 use hookscope_core::store::Store;
 
 use crate::error::{CommandError, CommandResult};
 
 pub struct AppState {
     pub store: Store,
+    pub registry: Registry,
     pub server: ServerInfo,
+    /// The running listener, told at once when endpoints change.
+    pub listener: Option<ListenerHandle>,
 }
 
 impl AppState {
@@ -21,5 +25,31 @@ impl AppState {
             .await
             .map_err(|e| CommandError::Task(e.to_string()))?
             .map_err(CommandError::from)
+    }
+
+    /// Runs a blocking registry call (endpoints, secrets) off the async runtime's workers.
+    pub async fn registry<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Registry) -> Result<T, RegistryError> + Send + 'static,
+    ) -> CommandResult<T> {
+        let registry = self.registry.clone();
+        tauri::async_runtime::spawn_blocking(move || f(&registry))
+            .await
+            .map_err(|e| CommandError::Task(e.to_string()))?
+            .map_err(CommandError::from)
+    }
+
+    /// Like [`Self::registry`] for changes, which the listener then picks up at once.
+    pub async fn change_registry<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Registry) -> Result<T, RegistryError> + Send + 'static,
+    ) -> CommandResult<T> {
+        let result = self.registry(f).await;
+        if let Some(listener) = &self.listener
+            && let Err(err) = listener.reload_endpoints()
+        {
+            tracing::warn!("the listener keeps its old endpoints: {err}");
+        }
+        result
     }
 }

@@ -13,25 +13,24 @@ use std::time::Duration;
 pub fn bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap();
-    let dir = if dir.ends_with("deps") {
-        dir.parent().unwrap()
-    } else {
-        dir
-    };
+    let dir = if dir.ends_with("deps") { dir.parent().unwrap() } else { dir };
     let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is not built; run `cargo build --workspace` first",
-        path.display()
-    );
+    assert!(path.exists(), "{} is not built; run `cargo build --workspace` first", path.display());
     path
 }
 
 /// Runs `hookscope-cli` with `args` and waits for it.
 pub fn cli(args: &[&str]) -> Output {
+    cli_with_env(args, &[])
+}
+
+/// Runs `hookscope-cli` with `args` and extra environment variables, and waits for it.
+pub fn cli_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(bin("hookscope-cli"))
         .args(args)
         .env_remove("HOOKSCOPE_DATA_DIR")
+        .env("HOOKSCOPE_NO_KEYRING", "1")
+        .envs(env.iter().copied())
         .output()
         .unwrap()
 }
@@ -42,11 +41,7 @@ pub fn show(data_dir: &Path, id: u64, extra: &[&str]) -> Vec<u8> {
     let mut args = vec!["show", &id, "--data-dir", data_dir.to_str().unwrap()];
     args.extend_from_slice(extra);
     let out = cli(&args);
-    assert!(
-        out.status.success(),
-        "show failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "show failed: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
 
@@ -55,11 +50,7 @@ pub fn list_json(data_dir: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
     let mut args = vec!["list", "--json", "--data-dir", data_dir.to_str().unwrap()];
     args.extend_from_slice(extra);
     let out = cli(&args);
-    assert!(
-        out.status.success(),
-        "list failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "list failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -78,6 +69,7 @@ impl Serve {
             .arg(data_dir)
             .args(extra)
             .env("RUST_LOG", "warn")
+            .env("HOOKSCOPE_NO_KEYRING", "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -91,12 +83,7 @@ impl Serve {
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .parse()
             .unwrap();
-        Self {
-            child,
-            addr,
-            data_dir: data_dir.to_path_buf(),
-            _stdout: stdout.into_inner(),
-        }
+        Self { child, addr, data_dir: data_dir.to_path_buf(), _stdout: stdout.into_inner() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -105,9 +92,7 @@ impl Serve {
 
     pub fn connect(&self) -> TcpStream {
         let stream = TcpStream::connect(self.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         stream
     }
 
@@ -179,23 +164,13 @@ pub fn read_response(stream: &mut TcpStream) -> std::io::Result<RawResponse> {
         }
         let n = read_some(stream, &mut chunk)?;
         if n == 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "closed",
-            ));
+            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed"));
         }
         buf.extend_from_slice(&chunk[..n]);
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap_or_default()
-        .split(' ')
-        .nth(1)
-        .unwrap_or("0")
-        .parse()
-        .unwrap();
+    let status = lines.next().unwrap_or_default().split(' ').nth(1).unwrap_or("0").parse().unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
@@ -212,11 +187,7 @@ pub fn read_response(stream: &mut TcpStream) -> std::io::Result<RawResponse> {
         }
         body.extend_from_slice(&chunk[..n]);
     }
-    Ok(RawResponse {
-        status,
-        headers,
-        body,
-    })
+    Ok(RawResponse { status, headers, body })
 }
 
 /// POSTs `body` with headers on a fresh connection.
@@ -227,11 +198,7 @@ pub fn post(serve: &Serve, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -
 
 /// A port that was free a moment ago (for processes that cannot report the one they chose).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Polls `f` until it returns `Some`, or panics with `what` after `timeout`.
@@ -241,20 +208,40 @@ pub fn wait_for<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<
         if let Some(value) = f() {
             return value;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 /// Where tests leave files worth looking at (screenshots): `artifacts/` at the workspace root.
 pub fn artifacts_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .join("artifacts");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("artifacts");
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// HMAC-SHA256 hex, computed independently of the code under test.
+pub fn hmac_hex(secret: &str, message: &[u8]) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(message);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Headers of a Fleiko delivery signed the documented way: `t=<unix>,v1=<hmac(t.body)>`.
+pub fn fleiko_headers(
+    secret: &str,
+    t: i64,
+    body: &str,
+    delivery: &str,
+    attempt: u32,
+) -> Vec<(String, String)> {
+    let v1 = hmac_hex(secret, format!("{t}.{body}").as_bytes());
+    vec![
+        ("Content-Type".into(), "application/json".into()),
+        ("X-Fleiko-Signature".into(), format!("t={t},v1={v1}")),
+        ("X-Fleiko-Timestamp".into(), t.to_string()),
+        ("X-Fleiko-Delivery".into(), delivery.into()),
+        ("X-Fleiko-Delivery-Attempt".into(), attempt.to_string()),
+    ]
 }

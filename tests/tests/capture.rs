@@ -21,10 +21,7 @@ fn bodies_are_stored_byte_exactly() {
     let all_bytes: Vec<u8> = (0..=255u8).collect();
     let big: Vec<u8> = (0..5 * 1024 * 1024).map(|i| (i * 7 % 251) as u8).collect();
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        (
-            "json-unicode",
-            "{\"name\":\"Åsa Öberg\",\"emoji\":\"🚗\",\"jp\":\"日本\"}\n".into(),
-        ),
+        ("json-unicode", "{\"name\":\"Åsa Öberg\",\"emoji\":\"🚗\",\"jp\":\"日本\"}\n".into()),
         ("all-bytes", all_bytes),
         ("invalid-utf8", vec![b'{', 0xc3, 0x28, 0xff, 0xfe, b'}']),
         ("crlf", b"line one\r\nline two\r\n\r\n".to_vec()),
@@ -33,30 +30,13 @@ fn bodies_are_stored_byte_exactly() {
     ];
     for (name, body) in &cases {
         let response = post(&serve, &format!("/fleiko/{name}"), &[], body);
-        assert_eq!(
-            response.status,
-            200,
-            "{name}: {:?}",
-            String::from_utf8_lossy(&response.body)
-        );
+        assert_eq!(response.status, 200, "{name}: {:?}", String::from_utf8_lossy(&response.body));
         let id = response.json()["id"].as_u64().unwrap();
-        assert_eq!(
-            &show(dir.path(), id, &["--raw"]),
-            body,
-            "{name}: raw body differs"
-        );
+        assert_eq!(&show(dir.path(), id, &["--raw"]), body, "{name}: raw body differs");
         let listed = list_json(dir.path(), &["--limit", "1"]);
         assert_eq!(listed[0]["id"].as_u64(), Some(id));
-        assert_eq!(
-            listed[0]["bodySize"].as_u64(),
-            Some(body.len() as u64),
-            "{name}"
-        );
-        assert_eq!(
-            listed[0]["bodySha256"].as_str(),
-            Some(sha256(body).as_str()),
-            "{name}"
-        );
+        assert_eq!(listed[0]["bodySize"].as_u64(), Some(body.len() as u64), "{name}");
+        assert_eq!(listed[0]["bodySha256"].as_str(), Some(sha256(body).as_str()), "{name}");
     }
 }
 
@@ -77,11 +57,8 @@ fn headers_keep_order_case_and_duplicates() {
         serde_json::from_slice(&show(dir.path(), id, &["--json"])).unwrap();
     let got: Vec<(String, String)> = serde_json::from_value(detail["headers"].clone()).unwrap();
     let mut expected = vec![("Host".to_owned(), "test".to_owned())];
-    expected.extend(
-        headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v).into())),
-    );
+    expected
+        .extend(headers.iter().map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v).into())));
     expected.push(("Content-Length".into(), "2".into()));
     assert_eq!(got, expected);
     assert_eq!(detail["path"], "/fleiko/hooks");
@@ -100,20 +77,11 @@ fn chunked_and_pipelined_requests_keep_their_own_headers() {
         b"PUT /flovi/a HTTP/1.1\r\nHost: h\r\nX-First: 1\r\nTransfer-Encoding: chunked\r\n\r\n\
         5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
             .to_vec();
-    raw.extend(request(
-        "PATCH",
-        "/flowella/b",
-        &[("X-Second", b"2")],
-        b"bye",
-    ));
+    raw.extend(request("PATCH", "/flowella/b", &[("X-Second", b"2")], b"bye"));
     use std::io::Write;
     stream.write_all(&raw).unwrap();
-    let first = read_response(&mut stream).unwrap().json()["id"]
-        .as_u64()
-        .unwrap();
-    let second = read_response(&mut stream).unwrap().json()["id"]
-        .as_u64()
-        .unwrap();
+    let first = read_response(&mut stream).unwrap().json()["id"].as_u64().unwrap();
+    let second = read_response(&mut stream).unwrap().json()["id"].as_u64().unwrap();
     assert_eq!(show(dir.path(), first, &["--raw"]), b"hello world");
     assert_eq!(show(dir.path(), second, &["--raw"]), b"bye");
     let headers = |id| {
@@ -134,12 +102,7 @@ fn chunked_and_pipelined_requests_keep_their_own_headers() {
 fn oversize_bodies_get_413_and_their_attempt_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start(dir.path(), &["--max-body", "1024"]);
-    let response = post(
-        &serve,
-        "/flovi",
-        &[("Content-Type", b"application/json")],
-        &[b'x'; 2048],
-    );
+    let response = post(&serve, "/flovi", &[("Content-Type", b"application/json")], &[b'x'; 2048]);
     assert_eq!(response.status, 413);
     let error = response.json();
     assert!(error["error"].as_str().unwrap().contains("1024"), "{error}");
@@ -158,10 +121,7 @@ fn oversize_bodies_get_413_and_their_attempt_is_recorded() {
 
     let listed = list_json(dir.path(), &[]);
     assert_eq!(listed.len(), 3);
-    let attempt = listed
-        .iter()
-        .find(|d| d["id"].as_u64() == Some(id))
-        .unwrap();
+    let attempt = listed.iter().find(|d| d["id"].as_u64() == Some(id)).unwrap();
     assert_eq!(attempt["responseStatus"], 413);
     assert_eq!(attempt["bodyStored"], false);
     assert_eq!(attempt["bodySize"], 2048);
@@ -185,9 +145,7 @@ fn two_thousand_requests_over_64_connections_are_all_listed() {
                     let raw = request("POST", "/fleiko/load", &[], body.as_bytes());
                     let response = exchange(&mut stream, &raw).unwrap();
                     assert_eq!(response.status, 200);
-                    ids.lock()
-                        .unwrap()
-                        .push(response.json()["id"].as_u64().unwrap());
+                    ids.lock().unwrap().push(response.json()["id"].as_u64().unwrap());
                 }
             })
         })
@@ -218,21 +176,16 @@ fn every_answered_delivery_survives_sigkill() {
                 let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
                     return;
                 };
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(5)))
-                    .unwrap();
+                stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
                 let mut i = 0;
                 while !stop.load(Ordering::Relaxed) {
-                    let body = format!(
-                        "{{\"writer\":{w},\"i\":{i},\"pad\":\"{}\"}}",
-                        "p".repeat(2000)
-                    );
+                    let body =
+                        format!("{{\"writer\":{w},\"i\":{i},\"pad\":\"{}\"}}", "p".repeat(2000));
                     let raw = request("POST", "/fleiko/crash", &[], body.as_bytes());
                     match exchange(&mut stream, &raw) {
-                        Ok(r) if r.status == 200 => acked
-                            .lock()
-                            .unwrap()
-                            .push((r.json()["id"].as_u64().unwrap(), body)),
+                        Ok(r) if r.status == 200 => {
+                            acked.lock().unwrap().push((r.json()["id"].as_u64().unwrap(), body))
+                        }
                         _ => return,
                     }
                     i += 1;
@@ -248,11 +201,7 @@ fn every_answered_delivery_survives_sigkill() {
         w.join().unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(
-        acked.len() > 100,
-        "only {} deliveries were answered before the kill",
-        acked.len()
-    );
+    assert!(acked.len() > 100, "only {} deliveries were answered before the kill", acked.len());
 
     // Restart on the same data dir: it opens cleanly and serves.
     let restarted = Serve::start(dir.path(), &[]);
@@ -262,9 +211,7 @@ fn every_answered_delivery_survives_sigkill() {
     }
     drop(restarted);
     let db = rusqlite::Connection::open(dir.path().join("hookscope.db")).unwrap();
-    let mut stored = db
-        .prepare("SELECT body FROM delivery_bodies WHERE id = ?1")
-        .unwrap();
+    let mut stored = db.prepare("SELECT body FROM delivery_bodies WHERE id = ?1").unwrap();
     let missing: Vec<u64> = acked
         .iter()
         .filter(|(id, body)| {
@@ -273,15 +220,8 @@ fn every_answered_delivery_survives_sigkill() {
         })
         .map(|(id, _)| *id)
         .collect();
-    assert!(
-        missing.is_empty(),
-        "{} of {} answered deliveries lost",
-        missing.len(),
-        acked.len()
-    );
-    let check: String = db
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
+    assert!(missing.is_empty(), "{} of {} answered deliveries lost", missing.len(), acked.len());
+    let check: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
 }
 
@@ -296,9 +236,7 @@ fn endpoints_route_by_longest_segment_prefix() {
         ("/fleikox", None),
         ("/somewhere/else", None),
     ] {
-        let id = post(&serve, path, &[], b"{}").json()["id"]
-            .as_u64()
-            .unwrap();
+        let id = post(&serve, path, &[], b"{}").json()["id"].as_u64().unwrap();
         let v: serde_json::Value =
             serde_json::from_slice(&show(dir.path(), id, &["--json"])).unwrap();
         assert_eq!(v["provider"].as_str(), provider, "{path}");
@@ -315,18 +253,8 @@ fn any_method_is_captured_and_search_finds_text() {
         let raw = request(method, "/verbs", &[("X-Trace", method.as_bytes())], b"");
         assert_eq!(exchange(&mut stream, &raw).unwrap().status, 200, "{method}");
     }
-    post(
-        &serve,
-        "/fleiko",
-        &[],
-        br#"{"id":"evt_7f3a9c","type":"job.completed"}"#,
-    );
-    post(
-        &serve,
-        "/fleiko",
-        &[("X-Request-Id", b"req-abc-123")],
-        b"{}",
-    );
+    post(&serve, "/fleiko", &[], br#"{"id":"evt_7f3a9c","type":"job.completed"}"#);
+    post(&serve, "/fleiko", &[("X-Request-Id", b"req-abc-123")], b"{}");
     let found = list_json(dir.path(), &["--search", "evt_7f3a9c"]);
     assert_eq!(found.len(), 1);
     assert_eq!(list_json(dir.path(), &["--search", "req-abc-123"]).len(), 1);
@@ -345,10 +273,7 @@ fn sigterm_stops_serve_cleanly() {
 
 fn assert_clear_error(out: &std::process::Output, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success(),
-        "expected failure, got success: {stderr}"
-    );
+    assert!(!out.status.success(), "expected failure, got success: {stderr}");
     assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
@@ -359,32 +284,20 @@ fn errors_are_one_clear_line_and_never_a_panic() {
     let data = dir.path().to_str().unwrap();
     let serve = Serve::start(dir.path(), &[]);
 
-    assert_clear_error(
-        &cli(&["show", "424242", "--data-dir", data]),
-        "delivery 424242 not found",
-    );
+    assert_clear_error(&cli(&["show", "424242", "--data-dir", data]), "delivery 424242 not found");
     let taken = serve.addr.to_string();
     let out = cli(&["serve", "--data-dir", data, "--listen", &taken]);
     assert_clear_error(&out, "address already in use");
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .filter(|l| l.contains("error"))
-            .count(),
+        String::from_utf8_lossy(&out.stderr).lines().filter(|l| l.contains("error")).count(),
         1
     );
 
     let corrupt = tempfile::tempdir().unwrap();
-    std::fs::write(
-        corrupt.path().join("hookscope.db"),
-        b"this is not a database".repeat(500),
-    )
-    .unwrap();
+    std::fs::write(corrupt.path().join("hookscope.db"), b"this is not a database".repeat(500))
+        .unwrap();
     let corrupt = corrupt.path().to_str().unwrap();
-    assert_clear_error(
-        &cli(&["list", "--data-dir", corrupt]),
-        "unreadable or corrupt",
-    );
+    assert_clear_error(&cli(&["list", "--data-dir", corrupt]), "unreadable or corrupt");
     assert_clear_error(
         &cli(&["serve", "--data-dir", corrupt, "--listen", "127.0.0.1:0"]),
         "corrupt",
@@ -397,10 +310,7 @@ fn errors_are_one_clear_line_and_never_a_panic() {
         &cli(&["show", "1", "--json", "--raw", "--data-dir", data]),
         "cannot be used",
     );
-    assert_clear_error(
-        &cli(&["serve", "--listen", "nowhere", "--data-dir", data]),
-        "invalid",
-    );
+    assert_clear_error(&cli(&["serve", "--listen", "nowhere", "--data-dir", data]), "invalid");
 }
 
 #[test]
@@ -424,17 +334,8 @@ fn retention_keeps_only_the_newest_deliveries() {
     let mut stream = serve.connect();
     let mut ids = Vec::new();
     for i in 0..120 {
-        let raw = request(
-            "POST",
-            "/fleiko/retention",
-            &[],
-            format!("{{\"i\":{i}}}").as_bytes(),
-        );
-        ids.push(
-            exchange(&mut stream, &raw).unwrap().json()["id"]
-                .as_u64()
-                .unwrap(),
-        );
+        let raw = request("POST", "/fleiko/retention", &[], format!("{{\"i\":{i}}}").as_bytes());
+        ids.push(exchange(&mut stream, &raw).unwrap().json()["id"].as_u64().unwrap());
     }
     let kept: Vec<u64> = list_json(dir.path(), &["--limit", "1000"])
         .iter()
@@ -443,16 +344,8 @@ fn retention_keeps_only_the_newest_deliveries() {
     let newest: Vec<u64> = ids.iter().rev().take(50).copied().collect();
     assert_eq!(kept, newest);
     assert_eq!(show(dir.path(), ids[119], &["--raw"]), b"{\"i\":119}");
-    let out = cli(&[
-        "show",
-        &ids[0].to_string(),
-        "--data-dir",
-        dir.path().to_str().unwrap(),
-    ]);
-    assert!(
-        !out.status.success(),
-        "the oldest delivery should have been pruned"
-    );
+    let out = cli(&["show", &ids[0].to_string(), "--data-dir", dir.path().to_str().unwrap()]);
+    assert!(!out.status.success(), "the oldest delivery should have been pruned");
     // Pruned rows leave the search index too.
     let found: Vec<u64> = list_json(dir.path(), &["--search", "retention", "--limit", "1000"])
         .iter()

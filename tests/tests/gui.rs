@@ -10,10 +10,15 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use hookscope_e2e::{artifacts_dir, bin, exchange, free_port, request};
+use hookscope_e2e::{
+    artifacts_dir, bin, cli_with_env, exchange, fleiko_headers, free_port, request,
+};
 use tokio::time::sleep;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// One app at a time: two WebKit instances on two cores make every wait flaky.
+static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// tauri-driver and the WebKitWebDriver it starts, in their own process group so that both
 /// go when the test ends, pass or fail.
@@ -31,14 +36,11 @@ impl Driver {
         let port = free_port();
         let native = free_port();
         let child = Command::new("tauri-driver")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
+            // Inherited by WebKitWebDriver and the app: keep test keys out of a real keyring.
+            .env("HOOKSCOPE_NO_KEYRING", "1")
             .process_group(0)
             .spawn()
             .expect("tauri-driver is not installed (cargo install tauri-driver --locked)");
@@ -67,12 +69,7 @@ async fn launch(driver: &Driver, data_dir: &Path, listen: SocketAddr) -> Client 
     let url = format!("http://127.0.0.1:{}", driver.port);
     let deadline = std::time::Instant::now() + TIMEOUT;
     loop {
-        match ClientBuilder::rustls()
-            .unwrap()
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
+        match ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&url).await {
             Ok(client) => return client,
             Err(err) if std::time::Instant::now() < deadline => {
                 let _ = err;
@@ -109,11 +106,7 @@ async fn wait_text(client: &Client, css: &str, want: &str) -> String {
 
 async fn rows(client: &Client) -> Vec<String> {
     let mut ids = Vec::new();
-    for row in client
-        .find_all(Locator::Css("[data-testid=delivery-row]"))
-        .await
-        .unwrap()
-    {
+    for row in client.find_all(Locator::Css("[data-testid=delivery-row]")).await.unwrap() {
         ids.push(row.attr("data-id").await.unwrap().unwrap_or_default());
     }
     ids
@@ -126,39 +119,25 @@ async fn wait_rows(client: &Client, want: impl Fn(&[String]) -> bool, what: &str
         if want(&ids) {
             return ids;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "rows never became {what}: {ids:?}"
-        );
+        assert!(std::time::Instant::now() < deadline, "rows never became {what}: {ids:?}");
         sleep(Duration::from_millis(100)).await;
     }
 }
 
 async fn select(client: &Client, id: u64) {
     let css = format!("[data-testid=delivery-row][data-id='{id}']");
-    client
-        .find(Locator::Css(&css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    client.find(Locator::Css(&css)).await.unwrap().click().await.unwrap();
     wait_text(client, "[data-testid=detail-pane]", &format!("{id}")).await;
 }
 
 async fn click(client: &Client, testid: &str) {
     let css = format!("[data-testid={testid}]");
-    client
-        .find(Locator::Css(&css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    client.find(Locator::Css(&css)).await.unwrap().click().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inspector_shows_live_deliveries_safely() {
+    let _one = ONE_APP.lock().await;
     let data = tempfile::tempdir().unwrap();
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let driver = Driver::start();
@@ -181,27 +160,19 @@ async fn run_inspector_checks(client: &Client, addr: SocketAddr) -> anyhow::Resu
     let json = post(
         addr,
         "/fleiko/hooks?source=e2e",
-        &[
-            ("Content-Type", b"application/json"),
-            ("X-Fleiko-Delivery", b"dlv_e2e_1"),
-        ],
+        &[("Content-Type", b"application/json"), ("X-Fleiko-Delivery", b"dlv_e2e_1")],
         br#"{"id":"evt_e2e_1","type":"job.completed","data":{"job_id":"job_77"}}"#,
     );
     wait_rows(client, |ids| ids == [json.to_string()], "the JSON delivery").await;
     select(client, json).await;
     click(client, "tab-headers").await;
     wait_text(client, "[data-testid=detail-pane]", "dlv_e2e_1").await;
-    let names = client
-        .find_all(Locator::Css("[data-testid=header-name]"))
-        .await?;
+    let names = client.find_all(Locator::Css("[data-testid=header-name]")).await?;
     let mut header_names = Vec::new();
     for n in names {
         header_names.push(n.text().await?);
     }
-    assert!(
-        header_names.iter().any(|n| n == "X-Fleiko-Delivery"),
-        "{header_names:?}"
-    );
+    assert!(header_names.iter().any(|n| n == "X-Fleiko-Delivery"), "{header_names:?}");
     click(client, "tab-body").await;
     wait_text(client, "[data-testid=body-pretty]", "job_77").await;
 
@@ -229,49 +200,112 @@ async fn run_inspector_checks(client: &Client, addr: SocketAddr) -> anyhow::Resu
     select(client, hostile).await;
     click(client, "tab-body").await;
     click(client, "body-view-raw").await;
-    wait_text(
-        client,
-        "[data-testid=body-raw]",
-        "<script>window.__pwned=2</script>",
-    )
-    .await;
+    wait_text(client, "[data-testid=body-raw]", "<script>window.__pwned=2</script>").await;
     click(client, "tab-headers").await;
-    wait_text(
-        client,
-        "[data-testid=detail-pane]",
-        "onerror=\"window.__pwned=1",
-    )
-    .await;
-    let links = client
-        .find_all(Locator::Css("a[href^='javascript:']"))
-        .await?;
+    wait_text(client, "[data-testid=detail-pane]", "onerror=\"window.__pwned=1").await;
+    let links = client.find_all(Locator::Css("a[href^='javascript:']")).await?;
     assert!(links.is_empty(), "a javascript: link was rendered");
-    let injected = client
-        .find_all(Locator::Css("img[src=x], [data-testid=detail-pane] script"))
-        .await?;
+    let injected =
+        client.find_all(Locator::Css("img[src=x], [data-testid=detail-pane] script")).await?;
     assert!(injected.is_empty(), "payload markup became elements");
     let pwned = client
-        .execute(
-            "return window.__pwned === undefined ? null : window.__pwned;",
-            vec![],
-        )
+        .execute("return window.__pwned === undefined ? null : window.__pwned;", vec![])
         .await?;
     assert_eq!(pwned, serde_json::Value::Null, "payload script ran");
     assert_eq!(client.title().await?, "Hookscope");
 
     // Search narrows the list; clearing it brings everything back.
-    let search = client
-        .find(Locator::Css("[data-testid=search-input]"))
-        .await?;
+    let search = client.find(Locator::Css("[data-testid=search-input]")).await?;
     search.send_keys("evt_e2e_1").await?;
-    wait_rows(
-        client,
-        |ids| ids == [json.to_string()],
-        "only the matching delivery",
-    )
-    .await;
+    wait_rows(client, |ids| ids == [json.to_string()], "only the matching delivery").await;
     search.clear().await?;
     search.send_keys("\u{E00C}").await?; // Escape
     wait_rows(client, |ids| ids.len() == 3, "all rows again").await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signatures_show_valid_and_invalid_with_their_reason() {
+    let _one = ONE_APP.lock().await;
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let out = cli_with_env(
+        &["endpoint", "set-secrets", "fleiko", "--data-dir", dir, "--secret-env", "S"],
+        &[("S", "whsec_gui_secret_value")],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let driver = Driver::start();
+    let client = launch(&driver, data.path(), addr).await;
+    let result = run_signature_checks(&client, addr).await;
+    if let Ok(png) = client.screenshot().await {
+        std::fs::write(artifacts_dir().join("gui-signature.png"), png).unwrap();
+    }
+    let _ = client.close().await;
+    drop(driver);
+    result.unwrap();
+}
+
+fn post_signed(addr: SocketAddr, headers: &[(String, String)], body: &str) -> u64 {
+    let headers: Vec<(&str, &[u8])> =
+        headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())).collect();
+    post(addr, "/fleiko", &headers, body.as_bytes())
+}
+
+async fn badge_status(client: &Client, id: u64) -> String {
+    let css = format!("[data-testid=delivery-row][data-id='{id}'] [data-testid=signature-badge]");
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        if let Ok(badge) = client.find(Locator::Css(&css)).await
+            && let Ok(Some(status)) = badge.attr("data-status").await
+        {
+            return status;
+        }
+        assert!(std::time::Instant::now() < deadline, "no signature badge on row {id}");
+        sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn run_signature_checks(client: &Client, addr: SocketAddr) -> anyhow::Result<()> {
+    wait_text(client, "[data-testid=base-url]", &format!("http://{addr}")).await;
+    let body = r#"{"id":"evt_gui_1","type":"job.completed","created":1700000000,"company_id":"co_9","api_version":"2024-01-01","data":{"job_id":"job_77"}}"#;
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
+    let signed = fleiko_headers("whsec_gui_secret_value", t, body, "dlv_gui_1", 1);
+    let valid = post_signed(addr, &signed, body);
+    let tampered_headers = fleiko_headers("whsec_gui_secret_value", t, body, "dlv_gui_2", 1);
+    let tampered = post_signed(addr, &tampered_headers, &format!("{body}\n"));
+
+    assert_eq!(badge_status(client, valid).await, "valid");
+    assert_eq!(badge_status(client, tampered).await, "invalid");
+    let event = client
+        .find(Locator::Css(&format!(
+            "[data-testid=delivery-row][data-id='{valid}'] [data-testid=event-type]"
+        )))
+        .await?
+        .prop("textContent")
+        .await?
+        .unwrap_or_default();
+    // The namespace may be squeezed out of sight in a narrow column; the text is all there.
+    assert_eq!(event, "job.completed");
+
+    select(client, valid).await;
+    click(client, "tab-overview").await;
+    wait_text(client, "[data-testid=overview-pane]", "job_77").await;
+
+    select(client, tampered).await;
+    click(client, "tab-signature").await;
+    wait_text(client, "[data-testid=signature-status]", "invalid").await;
+    let why = wait_text(client, "[data-testid=signature-explanation]", "newline").await;
+    assert!(why.to_lowercase().contains("newline"), "{why}");
+
+    // The endpoint's settings show the secret masked, and where the key is kept.
+    // The fleiko endpoint is the third one created on first run.
+    let gear = "[data-testid=endpoint-settings-button][data-endpoint-id='3']";
+    client.find(Locator::Css(gear)).await?.click().await?;
+    wait_text(client, "[data-testid=key-source]", "key").await;
+    let secrets = client.find_all(Locator::Css("[data-testid=secret-row]")).await?;
+    assert_eq!(secrets.len(), 1);
+    let page = client.source().await?;
+    assert!(!page.contains("whsec_gui_secret_value"), "a secret reached the page unasked");
     Ok(())
 }

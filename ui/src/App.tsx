@@ -1,11 +1,12 @@
 import { useEffect, useRef } from 'react';
 
 import { useSplitter } from './components/useSplitter';
-import { isSearchActive } from './state/deliveries';
+import { hasToolbarFilters, isSearchActive } from './state/deliveries';
 import { useStore } from './state/store';
 import { DeliveryList } from './views/DeliveryList';
 import { DetailPane } from './views/DetailPane';
 import { EmptyState } from './views/EmptyState';
+import { EndpointSettingsDialog } from './views/EndpointSettingsDialog';
 import { Sidebar } from './views/Sidebar';
 import { TopBar } from './views/TopBar';
 
@@ -17,11 +18,12 @@ function isTyping(target: EventTarget | null): boolean {
 export function App() {
   const { state, dispatch } = useStore();
   const searchRef = useRef<HTMLInputElement>(null);
-  const [listWidth, splitterProps] = useSplitter('hookscope.listWidth', 580, 380, 0.72);
+  const [listWidth, splitterProps] = useSplitter('hookscope.listWidth', 640, 380, 0.72);
 
+  const dialogOpen = state.settings !== null;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.metaKey || e.ctrlKey || e.altKey) return;
+      if (e.metaKey || e.ctrlKey || e.altKey || dialogOpen) return;
       if (e.key === 'Escape') {
         if (document.activeElement === searchRef.current) searchRef.current?.blur();
         dispatch({ type: 'clearSearch' });
@@ -48,7 +50,7 @@ export function App() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [dispatch]);
+  }, [dispatch, dialogOpen]);
 
   const f = state.filters;
   const noDeliveriesAtAll =
@@ -57,7 +59,7 @@ export function App() {
     state.rows.length === 0 &&
     !state.hasMore &&
     f.endpoint === 'all' &&
-    f.method === null &&
+    !hasToolbarFilters(f) &&
     !isSearchActive(f);
 
   return (
@@ -75,6 +77,7 @@ export function App() {
           </div>
         )}
       </div>
+      <EndpointSettingsDialog />
     </div>
   );
 }

@@ -1,4 +1,5 @@
-use hookscope_core::store::{DeliveryDetail, DeliveryQuery, DeliverySummary};
+use hookscope_core::analysis;
+use hookscope_core::store::{DeliveryDetail, DeliveryGroup, DeliveryQuery, DeliverySummary};
 use tauri::State;
 use tauri::ipc::Response;
 
@@ -22,4 +23,17 @@ pub async fn get_delivery(state: State<'_, AppState>, id: i64) -> CommandResult<
 #[tauri::command]
 pub async fn get_delivery_body(state: State<'_, AppState>, id: i64) -> CommandResult<Response> {
     state.read(move |s| s.body(id)).await.map(Response::new)
+}
+
+#[tauri::command]
+pub async fn list_event_types(state: State<'_, AppState>) -> CommandResult<Vec<String>> {
+    state.read(|s| s.event_types()).await
+}
+
+#[tauri::command]
+pub async fn get_delivery_group(
+    state: State<'_, AppState>,
+    id: i64,
+) -> CommandResult<DeliveryGroup> {
+    state.read(move |s| analysis::delivery_group(s, id)).await
 }

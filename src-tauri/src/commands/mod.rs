@@ -1,2 +1,3 @@
 pub mod deliveries;
+pub mod endpoints;
 pub mod server;

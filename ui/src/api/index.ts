@@ -2,18 +2,68 @@
 import { tauriBackend } from './tauri';
 import { ApiError } from './types';
 import type {
+  AttemptInfo,
   Backend,
+  Decoded,
+  DecodedField,
+  DecodedView,
   DeliveryDetail,
+  DeliveryGroup,
   DeliveryQuery,
   DeliverySummary,
   Endpoint,
   EndpointCount,
+  EndpointInput,
+  EndpointSettings,
+  FailureReason,
+  FleikoEvent,
+  FloviCostLine,
+  FloviCosts,
+  FloviPlace,
+  FloviReservation,
+  FloviVehicle,
+  FlowellaEvent,
+  KeySource,
+  ProviderId,
+  ReverifyResult,
+  SecretSlot,
   ServerInfo,
+  SignatureStatus,
   Unsubscribe,
+  Verification,
 } from './types';
 
 export { ApiError };
-export type { DeliveryDetail, DeliveryQuery, DeliverySummary, Endpoint, EndpointCount, ServerInfo, Unsubscribe };
+export type {
+  AttemptInfo,
+  Decoded,
+  DecodedField,
+  DecodedView,
+  DeliveryDetail,
+  DeliveryGroup,
+  DeliveryQuery,
+  DeliverySummary,
+  Endpoint,
+  EndpointCount,
+  EndpointInput,
+  EndpointSettings,
+  FailureReason,
+  FleikoEvent,
+  FloviCostLine,
+  FloviCosts,
+  FloviPlace,
+  FloviReservation,
+  FloviVehicle,
+  FlowellaEvent,
+  KeySource,
+  ProviderId,
+  ReverifyResult,
+  SecretSlot,
+  ServerInfo,
+  SignatureStatus,
+  Unsubscribe,
+  Verification,
+};
 
 declare global {
   interface Window {
@@ -50,24 +100,50 @@ export const listEndpoints = (): Promise<Endpoint[]> => call((b) => b.listEndpoi
 export const listEndpointCounts = (): Promise<EndpointCount[]> => call((b) => b.listEndpointCounts());
 export const listDeliveries = (query: DeliveryQuery): Promise<DeliverySummary[]> =>
   call((b) => b.listDeliveries(query));
+export const listEventTypes = (): Promise<string[]> => call((b) => b.listEventTypes());
 export const getDelivery = (id: number): Promise<DeliveryDetail> => call((b) => b.getDelivery(id));
 export const getDeliveryBody = (id: number): Promise<Uint8Array> => call((b) => b.getDeliveryBody(id));
+export const getDeliveryGroup = (id: number): Promise<DeliveryGroup> => call((b) => b.getDeliveryGroup(id));
 
-/** Subscribe to live deliveries (oldest first per batch). Returns a synchronous unsubscribe. */
-export function subscribeDeliveries(handler: (batch: DeliverySummary[]) => void): Unsubscribe {
+export const listEndpointSettings = (): Promise<EndpointSettings[]> => call((b) => b.listEndpointSettings());
+export const saveEndpoint = (endpoint: EndpointInput): Promise<EndpointSettings> =>
+  call((b) => b.saveEndpoint(endpoint));
+export const deleteEndpoint = (id: number): Promise<void> => call((b) => b.deleteEndpoint(id));
+/** Secrets in order of preference: current first, then previous. Never log the argument. */
+export const setEndpointSecrets = (id: number, secrets: SecretSlot[]): Promise<ReverifyResult> =>
+  call((b) => b.setEndpointSecrets(id, secrets));
+/** A stored secret in plain text, for the settings dialog only. Never log the result. */
+export const revealEndpointSecret = (id: number, index: number): Promise<string> =>
+  call((b) => b.revealEndpointSecret(id, index));
+export const getSecretStorage = (): Promise<KeySource> => call((b) => b.getSecretStorage());
+
+function subscribe(
+  what: string,
+  attach: (b: Backend) => Promise<Unsubscribe>,
+): Unsubscribe {
   let unsubscribe: Unsubscribe | null = null;
   let cancelled = false;
-  void call((b) => b.onDeliveries(handler)).then(
+  void call(attach).then(
     (un) => {
       if (cancelled) un();
       else unsubscribe = un;
     },
-    (err: unknown) => console.error('deliveries:batch subscription failed', err),
+    (err: unknown) => console.error(`${what} subscription failed`, err),
   );
   return () => {
     cancelled = true;
     unsubscribe?.();
   };
+}
+
+/** Subscribe to live deliveries (oldest first per batch). Returns a synchronous unsubscribe. */
+export function subscribeDeliveries(handler: (batch: DeliverySummary[]) => void): Unsubscribe {
+  return subscribe('deliveries:batch', (b) => b.onDeliveries(handler));
+}
+
+/** Subscribe to `deliveries:resync`: stored deliveries changed in place. */
+export function subscribeResync(handler: () => void): Unsubscribe {
+  return subscribe('deliveries:resync', (b) => b.onResync(handler));
 }
 
 export async function backendKind(): Promise<Backend['kind']> {

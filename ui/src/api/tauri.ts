@@ -1,7 +1,18 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
-import type { Backend, DeliveryDetail, DeliverySummary, Endpoint, EndpointCount, ServerInfo } from './types';
+import type {
+  Backend,
+  DeliveryDetail,
+  DeliveryGroup,
+  DeliverySummary,
+  Endpoint,
+  EndpointCount,
+  EndpointSettings,
+  KeySource,
+  ReverifyResult,
+  ServerInfo,
+} from './types';
 
 /** Binary command responses arrive as ArrayBuffer; a Vec<u8> serialised as JSON arrives as number[]. */
 export function toBytes(raw: unknown): Uint8Array {
@@ -17,10 +28,24 @@ export const tauriBackend: Backend = {
   listEndpoints: () => invoke<Endpoint[]>('list_endpoints'),
   listEndpointCounts: () => invoke<EndpointCount[]>('list_endpoint_counts'),
   listDeliveries: (query) => invoke<DeliverySummary[]>('list_deliveries', { query }),
+  listEventTypes: () => invoke<string[]>('list_event_types'),
   getDelivery: (id) => invoke<DeliveryDetail>('get_delivery', { id }),
   getDeliveryBody: async (id) => toBytes(await invoke<unknown>('get_delivery_body', { id })),
+  getDeliveryGroup: (id) => invoke<DeliveryGroup>('get_delivery_group', { id }),
+  listEndpointSettings: () => invoke<EndpointSettings[]>('list_endpoint_settings'),
+  saveEndpoint: (endpoint) => invoke<EndpointSettings>('save_endpoint', { endpoint }),
+  deleteEndpoint: async (id) => {
+    await invoke<null>('delete_endpoint', { id });
+  },
+  setEndpointSecrets: (id, secrets) => invoke<ReverifyResult>('set_endpoint_secrets', { id, secrets }),
+  revealEndpointSecret: (id, index) => invoke<string>('reveal_endpoint_secret', { id, index }),
+  getSecretStorage: () => invoke<KeySource>('get_secret_storage'),
   onDeliveries: async (handler) => {
     const unlisten = await listen<DeliverySummary[]>('deliveries:batch', (event) => handler(event.payload));
+    return unlisten;
+  },
+  onResync: async (handler) => {
+    const unlisten = await listen<null>('deliveries:resync', () => handler());
     return unlisten;
   },
 };

@@ -1,11 +1,65 @@
+import type { AttemptInfo } from '../bindings/AttemptInfo';
+import type { Decoded } from '../bindings/Decoded';
+import type { DecodedField } from '../bindings/DecodedField';
+import type { DecodedView } from '../bindings/DecodedView';
 import type { DeliveryDetail } from '../bindings/DeliveryDetail';
+import type { DeliveryGroup } from '../bindings/DeliveryGroup';
 import type { DeliveryQuery } from '../bindings/DeliveryQuery';
 import type { DeliverySummary } from '../bindings/DeliverySummary';
 import type { Endpoint } from '../bindings/Endpoint';
 import type { EndpointCount } from '../bindings/EndpointCount';
+import type { EndpointInput } from '../bindings/EndpointInput';
+import type { EndpointSettings } from '../bindings/EndpointSettings';
+import type { FailureReason } from '../bindings/FailureReason';
+import type { FleikoEvent } from '../bindings/FleikoEvent';
+import type { FloviCancellation } from '../bindings/FloviCancellation';
+import type { FloviCostLine } from '../bindings/FloviCostLine';
+import type { FloviCosts } from '../bindings/FloviCosts';
+import type { FloviDriver } from '../bindings/FloviDriver';
+import type { FloviPlace } from '../bindings/FloviPlace';
+import type { FloviReservation } from '../bindings/FloviReservation';
+import type { FloviVehicle } from '../bindings/FloviVehicle';
+import type { FlowellaEvent } from '../bindings/FlowellaEvent';
+import type { KeySource } from '../bindings/KeySource';
+import type { ProviderId } from '../bindings/ProviderId';
+import type { ReverifyResult } from '../bindings/ReverifyResult';
+import type { SecretSlot } from '../bindings/SecretSlot';
 import type { ServerInfo } from '../bindings/ServerInfo';
+import type { SignatureStatus } from '../bindings/SignatureStatus';
+import type { Verification } from '../bindings/Verification';
 
-export type { DeliveryDetail, DeliveryQuery, DeliverySummary, Endpoint, EndpointCount, ServerInfo };
+export type {
+  AttemptInfo,
+  Decoded,
+  DecodedField,
+  DecodedView,
+  DeliveryDetail,
+  DeliveryGroup,
+  DeliveryQuery,
+  DeliverySummary,
+  Endpoint,
+  EndpointCount,
+  EndpointInput,
+  EndpointSettings,
+  FailureReason,
+  FleikoEvent,
+  FloviCancellation,
+  FloviCostLine,
+  FloviCosts,
+  FloviDriver,
+  FloviPlace,
+  FloviReservation,
+  FloviVehicle,
+  FlowellaEvent,
+  KeySource,
+  ProviderId,
+  ReverifyResult,
+  SecretSlot,
+  ServerInfo,
+  SignatureStatus,
+  Verification,
+};
+
 
 export type Unsubscribe = () => void;
 
@@ -16,10 +70,21 @@ export interface Backend {
   listEndpoints(): Promise<Endpoint[]>;
   listEndpointCounts(): Promise<EndpointCount[]>;
   listDeliveries(query: DeliveryQuery): Promise<DeliverySummary[]>;
+  listEventTypes(): Promise<string[]>;
   getDelivery(id: number): Promise<DeliveryDetail>;
   getDeliveryBody(id: number): Promise<Uint8Array>;
+  getDeliveryGroup(id: number): Promise<DeliveryGroup>;
+  listEndpointSettings(): Promise<EndpointSettings[]>;
+  saveEndpoint(endpoint: EndpointInput): Promise<EndpointSettings>;
+  deleteEndpoint(id: number): Promise<void>;
+  /** Current first, then previous. Re-verifies the endpoint's deliveries; `deliveries:resync` follows. */
+  setEndpointSecrets(id: number, secrets: SecretSlot[]): Promise<ReverifyResult>;
+  revealEndpointSecret(id: number, index: number): Promise<string>;
+  getSecretStorage(): Promise<KeySource>;
   /** New deliveries, oldest first. Resolves once the subscription is live. */
   onDeliveries(handler: (batch: DeliverySummary[]) => void): Promise<Unsubscribe>;
+  /** Stored deliveries changed in place (re-verified, or the live feed fell behind). */
+  onResync(handler: () => void): Promise<Unsubscribe>;
 }
 
 /** Commands reject with `{ code, message }`; anything else is wrapped so views see one shape. */

@@ -1,7 +1,7 @@
 import { type DeliveryDetail, getDelivery, getDeliveryBody } from '../api';
 
 /** A small LRU of promises, bounded by entry count and (for bodies) total bytes. */
-class LruCache<V> {
+export class LruCache<V> {
   private entries = new Map<number, { value: Promise<V>; weight: number }>();
   private totalWeight = 0;
 
@@ -22,14 +22,23 @@ class LruCache<V> {
     this.entries.set(id, entry);
     value.then(
       (v) => {
+        if (this.entries.get(id) !== entry) return;
         entry.weight = weigh(v);
         this.totalWeight += entry.weight;
         this.evict();
       },
-      () => this.entries.delete(id),
+      () => {
+        if (this.entries.get(id) === entry) this.entries.delete(id);
+      },
     );
     this.evict();
     return value;
+  }
+
+  /** Forget everything (entries still loading resolve for their callers, then are dropped). */
+  clear(): void {
+    this.entries.clear();
+    this.totalWeight = 0;
   }
 
   private evict(): void {
@@ -46,3 +55,6 @@ const bodies = new LruCache<Uint8Array>(16, 64 * 1024 * 1024);
 
 export const loadDetail = (id: number): Promise<DeliveryDetail> => details.get(id, () => getDelivery(id), () => 1);
 export const loadBody = (id: number): Promise<Uint8Array> => bodies.get(id, () => getDeliveryBody(id), (b) => b.byteLength);
+
+/** Details carry the signature result, which a re-verification changes; bodies never change. */
+export const invalidateDetails = (): void => details.clear();

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { DeliverySummary } from '../api';
 import {
   type Action,
+  MAX_RELOAD_ROWS,
   MAX_ROWS,
+  PAGE_SIZE,
+  hasToolbarFilters,
   type State,
   indexOfId,
   initialState,
@@ -28,6 +31,13 @@ function d(id: number, over: Partial<DeliverySummary> = {}): DeliverySummary {
     bodySha256: null,
     bodyStored: true,
     responseStatus: 200,
+    eventType: null,
+    eventId: null,
+    attempt: null,
+    duplicateOf: null,
+    signature: null,
+    signatureDetail: null,
+    summary: null,
     ...over,
   };
 }
@@ -86,6 +96,134 @@ describe('matchesFilters', () => {
     expect(matchesFilters(d(1, { endpointId: null }), { ...f, endpoint: 'other' })).toBe(true);
     expect(matchesFilters(d(1), { ...f, method: 'GET' })).toBe(false);
     expect(matchesFilters(d(1, { method: 'get' }), { ...f, method: 'GET' })).toBe(true);
+  });
+
+  it('applies provider, event type and signature filters', () => {
+    const sealed = d(1, { provider: 'flovi', eventType: 'reservation_status_change.sealed', signature: 'valid' });
+    expect(matchesFilters(sealed, { ...f, provider: 'flovi' })).toBe(true);
+    expect(matchesFilters(sealed, { ...f, provider: 'fleiko' })).toBe(false);
+    expect(matchesFilters(d(2, { provider: null }), { ...f, provider: 'flovi' })).toBe(false);
+    // Detection may report the provider in another case; the filter is by id.
+    expect(matchesFilters(d(3, { provider: 'Flovi' }), { ...f, provider: 'flovi' })).toBe(true);
+    expect(matchesFilters(sealed, { ...f, eventType: 'reservation_status_change.sealed' })).toBe(true);
+    expect(matchesFilters(sealed, { ...f, eventType: 'reservation_status_change.taken' })).toBe(false);
+    expect(matchesFilters(d(4), { ...f, eventType: 'job.completed' })).toBe(false);
+    expect(matchesFilters(sealed, { ...f, signature: 'valid' })).toBe(true);
+    expect(matchesFilters(sealed, { ...f, signature: 'invalid' })).toBe(false);
+    // No provider means no signature status at all: it matches no signature filter.
+    expect(matchesFilters(d(5, { signature: null }), { ...f, signature: 'unsigned' })).toBe(false);
+    expect(matchesFilters(sealed, { ...f, provider: 'flovi', eventType: 'reservation_status_change.sealed', signature: 'valid', method: 'POST' })).toBe(true);
+  });
+});
+
+describe('toolbar filters', () => {
+  it('each start a new query and clear together', () => {
+    let s = loaded([d(1)]);
+    const gen = s.queryGen;
+    s = run(
+      s,
+      { type: 'setProviderFilter', provider: 'fleiko' },
+      { type: 'setEventTypeFilter', eventType: 'job.completed' },
+      { type: 'setSignatureFilter', signature: 'invalid' },
+    );
+    expect(s.queryGen).toBe(gen + 3);
+    expect(s.request).toEqual({ gen: s.queryGen, limit: PAGE_SIZE, keepPosition: false });
+    expect(s.filters).toMatchObject({ provider: 'fleiko', eventType: 'job.completed', signature: 'invalid' });
+    expect(hasToolbarFilters(s.filters)).toBe(true);
+    // Setting the same value again is not a new query.
+    expect(reducer(s, { type: 'setSignatureFilter', signature: 'invalid' })).toBe(s);
+    s = reducer(s, { type: 'clearFilters' });
+    expect(s.filters).toMatchObject({ method: null, provider: null, eventType: null, signature: null });
+    expect(hasToolbarFilters(s.filters)).toBe(false);
+    expect(reducer(s, { type: 'clearFilters' })).toBe(s);
+  });
+
+  it('apply to live batches client-side', () => {
+    let s = run(initialState, { type: 'setProviderFilter', provider: 'fleiko' }, { type: 'setSignatureFilter', signature: 'invalid' });
+    s = reducer(s, { type: 'loaded', gen: s.queryGen, rows: [], cursor: null, hasMore: false, append: false });
+    s = reducer(s, {
+      type: 'batch',
+      items: [
+        d(1, { provider: 'fleiko', signature: 'invalid' }),
+        d(2, { provider: 'fleiko', signature: 'valid' }),
+        d(3, { provider: 'flovi', signature: 'invalid' }),
+        d(4, { provider: null, signature: null }),
+      ],
+    });
+    expect(ids(s)).toEqual([1]);
+    s = reducer(s, { type: 'setEventTypeFilter', eventType: 'job.completed' });
+    s = reducer(s, { type: 'loaded', gen: s.queryGen, rows: [], cursor: null, hasMore: false, append: false });
+    s = reducer(s, {
+      type: 'batch',
+      items: [d(5, { provider: 'fleiko', signature: 'invalid', eventType: 'job.completed' }), d(6, { provider: 'fleiko', signature: 'invalid', eventType: 'test.ping' })],
+    });
+    expect(ids(s)).toEqual([5]);
+  });
+});
+
+describe('resync', () => {
+  it('reloads the rows on screen in place, keeping the scroll anchor generation', () => {
+    const many = Array.from({ length: 450 }, (_, i) => d(450 - i, { signature: 'unchecked' }));
+    let s = loaded(many);
+    const loadedGen = s.loadedGen;
+    const resyncGen = s.resyncGen;
+    s = reducer(s, { type: 'select', id: 400 });
+    s = reducer(s, { type: 'resync' });
+    expect(s.loading).toBe('refresh');
+    expect(s.request).toEqual({ gen: s.queryGen, limit: 450, keepPosition: true });
+    expect(s.resyncGen).toBe(resyncGen + 1);
+    expect(ids(s)).toHaveLength(450); // the old rows stay on screen meanwhile
+    const fresh = many.map((r) => ({ ...r, signature: 'valid' as const }));
+    s = reducer(s, { type: 'loaded', gen: s.queryGen, rows: fresh, cursor: 1, hasMore: false, append: false, keepPosition: true });
+    expect(s.loading).toBe('idle');
+    expect(s.loadedGen).toBe(loadedGen);
+    expect(s.rows.every((r) => r.signature === 'valid')).toBe(true);
+    expect(s.selectedId).toBe(400);
+  });
+
+  it('asks for at least a page and at most MAX_RELOAD_ROWS', () => {
+    expect(reducer(loaded([d(2), d(1)]), { type: 'resync' }).request.limit).toBe(PAGE_SIZE);
+    const huge = Array.from({ length: MAX_RELOAD_ROWS + 500 }, (_, i) => d(MAX_RELOAD_ROWS + 500 - i));
+    expect(reducer(loaded(huge), { type: 'resync' }).request.limit).toBe(MAX_RELOAD_ROWS);
+  });
+
+  it('drops rows that no longer match the filters after re-verification', () => {
+    let s = reducer(initialState, { type: 'setSignatureFilter', signature: 'unchecked' });
+    s = reducer(s, { type: 'loaded', gen: s.queryGen, rows: [d(3, { signature: 'unchecked' }), d(2, { signature: 'unchecked' })], cursor: 2, hasMore: false, append: false });
+    s = reducer(s, { type: 'resync' });
+    s = reducer(s, { type: 'loaded', gen: s.queryGen, rows: [d(2, { signature: 'unchecked' })], cursor: 2, hasMore: false, append: false, keepPosition: true });
+    expect(ids(s)).toEqual([2]);
+  });
+
+  it('keeps live deliveries that arrive during the reload', () => {
+    let s = loaded([d(2), d(1)]);
+    s = reducer(s, { type: 'resync' });
+    s = reducer(s, { type: 'batch', items: [d(3)] });
+    expect(ids(s)).toEqual([2, 1]);
+    s = reducer(s, { type: 'loaded', gen: s.queryGen, rows: [d(2), d(1)], cursor: 1, hasMore: false, append: false, keepPosition: true });
+    expect(ids(s)).toEqual([3, 2, 1]);
+  });
+
+  it('drops the answer of the query it superseded and restarts a fresh query in flight', () => {
+    let s = loaded([d(2), d(1)]);
+    const before = s.queryGen;
+    s = reducer(s, { type: 'resync' });
+    expect(reducer(s, { type: 'loaded', gen: before, rows: [], cursor: null, hasMore: false, append: false })).toBe(s);
+    // A filter change is loading: the resync restarts that query rather than keeping old rows.
+    s = reducer(loaded([d(1)]), { type: 'setMethodFilter', method: 'GET' });
+    s = reducer(s, { type: 'resync' });
+    expect(s.loading).toBe('initial');
+    expect(s.request.keepPosition).toBe(false);
+  });
+});
+
+describe('settings dialog target', () => {
+  it('opens and closes', () => {
+    let s = reducer(initialState, { type: 'openSettings', target: { kind: 'edit', id: 3 } });
+    expect(s.settings).toEqual({ kind: 'edit', id: 3 });
+    s = reducer(s, { type: 'closeSettings' });
+    expect(s.settings).toBeNull();
+    expect(reducer(s, { type: 'closeSettings' })).toBe(s);
   });
 });
 
@@ -225,6 +363,13 @@ describe('queries', () => {
 });
 
 describe('keyboard selection', () => {
+  it('reveals a selection made outside the list', () => {
+    const s = loaded([d(3), d(2), d(1)]);
+    const next = reducer(s, { type: 'select', id: 1, reveal: true });
+    expect(next.selectedId).toBe(1);
+    expect(next.selectionNudge).toBe(s.selectionNudge + 1);
+  });
+
   it('moves within bounds and starts at the top', () => {
     let s = loaded([d(3), d(2), d(1)]);
     s = reducer(s, { type: 'moveSelection', delta: 1 });

@@ -1,4 +1,4 @@
-import type { DeliverySummary, Endpoint, EndpointCount, ServerInfo } from '../api';
+import type { DeliverySummary, Endpoint, EndpointCount, ProviderId, ServerInfo, SignatureStatus } from '../api';
 
 /** Sidebar selection: every delivery, one endpoint, or paths that matched no endpoint. */
 export type EndpointFilter = 'all' | 'other' | number;
@@ -6,10 +6,28 @@ export type EndpointFilter = 'all' | 'other' | number;
 export interface Filters {
   endpoint: EndpointFilter;
   method: string | null;
+  provider: ProviderId | null;
+  eventType: string | null;
+  signature: SignatureStatus | null;
   search: string;
 }
 
+/** The settings dialog: an existing endpoint, or a new one (optionally prefilled). */
+export type SettingsTarget =
+  | { kind: 'edit'; id: number }
+  | { kind: 'new'; provider: ProviderId | null; pathPrefix: string };
+
+/** The next list query the store should run. A new object means "run it". */
+export interface ListRequest {
+  gen: number;
+  limit: number;
+  /** A resync reload: replace the rows in place and keep the scroll position. */
+  keepPosition: boolean;
+}
+
 export const PAGE_SIZE = 200;
+/** A resync reloads what is on screen, up to this many rows (the rest come back by scrolling). */
+export const MAX_RELOAD_ROWS = 2000;
 /** Rows kept in memory; older ones are dropped (and re-fetched by infinite scroll) when at top. */
 export const MAX_ROWS = 20_000;
 /** Ids remembered for counting each live delivery once. */
@@ -32,6 +50,9 @@ export interface State {
   searchInput: string;
   /** Bumped on every filter change (and search re-run); stale responses are dropped. */
   queryGen: number;
+  request: ListRequest;
+  /** Bumped on `deliveries:resync`: the open detail and its group reload. */
+  resyncGen: number;
   /** Gen of the rows on screen; the list scrolls to top when it changes. */
   loadedGen: number;
   /** Newest first; every row matches `filters`. */
@@ -39,7 +60,8 @@ export interface State {
   /** Smallest id the server returned for this query: the `beforeId` of the next page. */
   cursor: number | null;
   hasMore: boolean;
-  loading: 'idle' | 'initial' | 'more';
+  /** 'refresh': a resync reload with the old rows still on screen. */
+  loading: 'idle' | 'initial' | 'more' | 'refresh';
   error: string | null;
   /** Live rows that arrived while a fresh query was in flight. */
   liveWhileLoading: DeliverySummary[];
@@ -53,9 +75,18 @@ export interface State {
   newAbove: number;
   /** Live deliveries not inserted because a search is active (the search must re-run). */
   newUnsearched: number;
+
+  settings: SettingsTarget | null;
 }
 
-export const initialFilters: Filters = { endpoint: 'all', method: null, search: '' };
+export const initialFilters: Filters = {
+  endpoint: 'all',
+  method: null,
+  provider: null,
+  eventType: null,
+  signature: null,
+  search: '',
+};
 
 export const initialState: State = {
   serverInfo: null,
@@ -66,6 +97,8 @@ export const initialState: State = {
   filters: initialFilters,
   searchInput: '',
   queryGen: 1,
+  request: { gen: 1, limit: PAGE_SIZE, keepPosition: false },
+  resyncGen: 0,
   loadedGen: 0,
   rows: [],
   cursor: null,
@@ -78,6 +111,7 @@ export const initialState: State = {
   scrolledAway: false,
   newAbove: 0,
   newUnsearched: 0,
+  settings: null,
 };
 
 export type Action =
@@ -86,25 +120,49 @@ export type Action =
   | { type: 'counts'; counts: EndpointCount[] }
   | { type: 'setEndpointFilter'; endpoint: EndpointFilter }
   | { type: 'setMethodFilter'; method: string | null }
+  | { type: 'setProviderFilter'; provider: ProviderId | null }
+  | { type: 'setEventTypeFilter'; eventType: string | null }
+  | { type: 'setSignatureFilter'; signature: SignatureStatus | null }
+  | { type: 'clearFilters' }
+  | { type: 'resync' }
+  | { type: 'openSettings'; target: SettingsTarget }
+  | { type: 'closeSettings' }
   | { type: 'setSearchInput'; text: string }
   | { type: 'setSearch'; search: string }
   | { type: 'clearSearch' }
   | { type: 'rerunQuery' }
   | { type: 'loadMoreStarted'; gen: number }
-  | { type: 'loaded'; gen: number; rows: DeliverySummary[]; cursor: number | null; hasMore: boolean; append: boolean }
+  | {
+      type: 'loaded';
+      gen: number;
+      rows: DeliverySummary[];
+      cursor: number | null;
+      hasMore: boolean;
+      append: boolean;
+      /** A resync reload: replace rows without scrolling back to the top. */
+      keepPosition?: boolean;
+    }
   | { type: 'loadFailed'; gen: number; message: string }
   | { type: 'batch'; items: DeliverySummary[] }
-  | { type: 'select'; id: number | null }
+  /** `reveal` scrolls the list to the row (for selections made outside the list). */
+  | { type: 'select'; id: number | null; reveal?: boolean }
   | { type: 'moveSelection'; delta: number }
   | { type: 'setScrolledAway'; away: boolean };
 
 export const isSearchActive = (f: Filters): boolean => f.search.trim() !== '';
+
+/** Any filter besides the sidebar's endpoint and the search box. */
+export const hasToolbarFilters = (f: Filters): boolean =>
+  f.method !== null || f.provider !== null || f.eventType !== null || f.signature !== null;
 
 /** The filters the client can check itself (search is the server's job). */
 export function matchesFilters(d: DeliverySummary, f: Filters): boolean {
   if (f.endpoint === 'other' && d.endpointId !== null) return false;
   if (typeof f.endpoint === 'number' && d.endpointId !== f.endpoint) return false;
   if (f.method !== null && d.method.toUpperCase() !== f.method.toUpperCase()) return false;
+  if (f.provider !== null && (d.provider ?? '').toLowerCase() !== f.provider) return false;
+  if (f.eventType !== null && d.eventType !== f.eventType) return false;
+  if (f.signature !== null && d.signature !== f.signature) return false;
   return true;
 }
 
@@ -168,10 +226,12 @@ export function totalCount(counts: Record<CountKey, number>): number {
 }
 
 function withFilters(state: State, filters: Filters): State {
+  const gen = state.queryGen + 1;
   return {
     ...state,
     filters,
-    queryGen: state.queryGen + 1,
+    queryGen: gen,
+    request: { gen, limit: PAGE_SIZE, keepPosition: false },
     loading: 'initial',
     error: null,
     liveWhileLoading: [],
@@ -205,7 +265,7 @@ function applyBatch(state: State, items: readonly DeliverySummary[]): State {
   const matching = fresh.filter((d) => matchesFilters(d, state.filters));
   if (matching.length === 0) return next;
 
-  if (state.loading === 'initial') {
+  if (state.loading === 'initial' || state.loading === 'refresh') {
     // The rows on screen belong to the previous query; hold these until the new one lands.
     if (isSearchActive(state.filters)) {
       return { ...next, newUnsearched: state.newUnsearched + matching.length };
@@ -235,6 +295,25 @@ function applyBatch(state: State, items: readonly DeliverySummary[]): State {
   };
 }
 
+/**
+ * Deliveries changed in place: reload what is on screen (same filters) without losing the scroll
+ * position, and let the open detail reload. A fresh query already in flight is simply restarted.
+ */
+function resync(state: State): State {
+  const gen = state.queryGen + 1;
+  const keepPosition = state.loading !== 'initial';
+  const limit = keepPosition ? Math.min(MAX_RELOAD_ROWS, Math.max(PAGE_SIZE, state.rows.length)) : PAGE_SIZE;
+  return {
+    ...state,
+    queryGen: gen,
+    request: { gen, limit, keepPosition },
+    resyncGen: state.resyncGen + 1,
+    loading: keepPosition ? 'refresh' : 'initial',
+    error: null,
+    liveWhileLoading: keepPosition ? [] : state.liveWhileLoading,
+  };
+}
+
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
     case 'serverInfo':
@@ -249,6 +328,24 @@ export function reducer(state: State, action: Action): State {
     case 'setMethodFilter':
       if (state.filters.method === action.method) return state;
       return withFilters(state, { ...state.filters, method: action.method });
+    case 'setProviderFilter':
+      if (state.filters.provider === action.provider) return state;
+      return withFilters(state, { ...state.filters, provider: action.provider });
+    case 'setEventTypeFilter':
+      if (state.filters.eventType === action.eventType) return state;
+      return withFilters(state, { ...state.filters, eventType: action.eventType });
+    case 'setSignatureFilter':
+      if (state.filters.signature === action.signature) return state;
+      return withFilters(state, { ...state.filters, signature: action.signature });
+    case 'clearFilters':
+      if (!hasToolbarFilters(state.filters)) return state;
+      return withFilters(state, { ...state.filters, method: null, provider: null, eventType: null, signature: null });
+    case 'resync':
+      return resync(state);
+    case 'openSettings':
+      return { ...state, settings: action.target };
+    case 'closeSettings':
+      return state.settings === null ? state : { ...state, settings: null };
     case 'setSearchInput':
       return { ...state, searchInput: action.text };
     case 'setSearch':
@@ -267,6 +364,20 @@ export function reducer(state: State, action: Action): State {
       if (action.append) {
         const { rows } = mergeNewestFirst(state.rows, action.rows);
         return { ...state, rows, cursor: action.cursor, hasMore: action.hasMore, loading: 'idle', error: null };
+      }
+      if (action.keepPosition) {
+        // Same query, fresher rows: the anchor (by id) keeps the user where they were.
+        const newestLoaded = action.rows[0]?.id ?? -Infinity;
+        const live = state.liveWhileLoading.filter((d) => d.id > newestLoaded);
+        return {
+          ...state,
+          rows: mergeNewestFirst(action.rows, live).rows,
+          cursor: action.cursor,
+          hasMore: action.hasMore,
+          loading: 'idle',
+          error: null,
+          liveWhileLoading: [],
+        };
       }
       // Deliveries that arrived live during the query may be newer than its snapshot.
       const newestLoaded = action.rows[0]?.id ?? -Infinity;
@@ -289,6 +400,7 @@ export function reducer(state: State, action: Action): State {
     case 'batch':
       return applyBatch(state, action.items);
     case 'select':
+      if (action.reveal) return { ...state, selectedId: action.id, selectionNudge: state.selectionNudge + 1 };
       return state.selectedId === action.id ? state : { ...state, selectedId: action.id };
     case 'moveSelection': {
       if (state.rows.length === 0) return state;

@@ -19,6 +19,13 @@ function d(id: number, endpointId: number | null): DeliverySummary {
     bodySha256: null,
     bodyStored: true,
     responseStatus: 200,
+    eventType: null,
+    eventId: null,
+    attempt: null,
+    duplicateOf: null,
+    signature: null,
+    signatureDetail: null,
+    summary: null,
   };
 }
 
@@ -37,13 +44,48 @@ function fakeServer(all: DeliverySummary[]) {
 
 describe('queryFor', () => {
   it('maps filters onto the command query', () => {
-    const f: Filters = { endpoint: 2, method: 'POST', search: '  ping ' };
-    expect(queryFor(f, 42)).toEqual({ search: 'ping', provider: null, endpointId: 2, method: 'POST', unrouted: false, beforeId: 42, limit: PAGE_SIZE });
+    const f: Filters = { ...initialFilters, endpoint: 2, method: 'POST', search: '  ping ' };
+    expect(queryFor(f, 42)).toEqual({
+      search: 'ping',
+      provider: null,
+      endpointId: 2,
+      method: 'POST',
+      eventType: null,
+      signature: null,
+      unrouted: false,
+      beforeId: 42,
+      limit: PAGE_SIZE,
+    });
     expect(queryFor({ ...initialFilters, endpoint: 'other' }, null)).toMatchObject({ endpointId: null, unrouted: true, search: null });
+  });
+
+  it('sends provider, event type and signature to the backend', () => {
+    const f: Filters = { ...initialFilters, provider: 'fleiko', eventType: 'job.completed', signature: 'invalid' };
+    expect(queryFor(f, null, 500)).toMatchObject({ provider: 'fleiko', eventType: 'job.completed', signature: 'invalid', limit: 500 });
   });
 });
 
 describe('fetchPage', () => {
+  it('reloads with a larger limit and reports more only when that limit was filled', async () => {
+    const all = Array.from({ length: 700 }, (_, i) => d(700 - i, 1));
+    const { list, calls } = fakeServer(all);
+    const page = await fetchPage(list, initialFilters, null, 650);
+    expect(calls[0]?.limit).toBe(650);
+    expect(page.rows).toHaveLength(650);
+    expect(page.hasMore).toBe(true);
+    expect(page.cursor).toBe(51);
+  });
+
+  it('filters out rows the backend returned that the client filters reject', async () => {
+    const all = [
+      { ...d(3, 1), signature: 'valid' as const },
+      { ...d(2, 1), signature: 'invalid' as const },
+    ];
+    const { list } = fakeServer(all);
+    const page = await fetchPage(list, { ...initialFilters, signature: 'invalid' }, null);
+    expect(page.rows.map((r) => r.id)).toEqual([2]);
+  });
+
   it('pages with beforeId = smallest id returned', async () => {
     const all = Array.from({ length: PAGE_SIZE + 50 }, (_, i) => d(PAGE_SIZE + 50 - i, 1));
     const { list } = fakeServer(all);

@@ -9,22 +9,29 @@ export interface Page {
 
 export type ListFn = (query: DeliveryQuery) => Promise<DeliverySummary[]>;
 
-export function queryFor(filters: Filters, beforeId: number | null): DeliveryQuery {
+export function queryFor(filters: Filters, beforeId: number | null, limit: number = PAGE_SIZE): DeliveryQuery {
   return {
     search: isSearchActive(filters) ? filters.search.trim() : null,
-    provider: null,
+    provider: filters.provider,
     endpointId: typeof filters.endpoint === 'number' ? filters.endpoint : null,
     method: filters.method,
+    eventType: filters.eventType,
+    signature: filters.signature,
     unrouted: filters.endpoint === 'other',
     beforeId,
-    limit: PAGE_SIZE,
+    limit,
   };
 }
 
 /** The next page of rows matching `filters`, older than `beforeId` (null = newest). */
-export async function fetchPage(list: ListFn, filters: Filters, beforeId: number | null): Promise<Page> {
-  const page = await list(queryFor(filters, beforeId));
+export async function fetchPage(
+  list: ListFn,
+  filters: Filters,
+  beforeId: number | null,
+  limit: number = PAGE_SIZE,
+): Promise<Page> {
+  const page = await list(queryFor(filters, beforeId, limit));
   const rows = page.filter((d) => matchesFilters(d, filters));
   const cursor = page.reduce<number | null>((min, d) => (min === null || d.id < min ? d.id : min), beforeId);
-  return { rows, cursor, hasMore: page.length >= PAGE_SIZE };
+  return { rows, cursor, hasMore: page.length >= limit };
 }

@@ -8,7 +8,9 @@ import {
   listEndpointCounts,
   listEndpoints,
   subscribeDeliveries,
+  subscribeResync,
 } from '../api';
+import { invalidateDetails } from './cache';
 import { Coalescer, frameScheduler } from './coalesce';
 import { type Action, type State, initialState, reducer } from './deliveries';
 import { fetchPage } from './loader';
@@ -20,12 +22,18 @@ interface Store {
   dispatch: Dispatch<Action>;
   /** Fetch the next older page for the current query, once per cursor. */
   loadMore: () => void;
+  /** Re-read the endpoints and their counts (after the settings dialog changed them). */
+  refreshEndpoints: () => void;
+  /** What `deliveries:resync` does, for changes the UI made itself (an endpoint saved or deleted). */
+  resync: () => void;
 }
 
 const StoreContext = createContext<Store | null>(null);
 
 export function StoreProvider({ children }: { children: ReactNode }) {
   const [state, dispatch] = useReducer(reducer, initialState);
+  const refreshRef = useRef<() => void>(() => undefined);
+  const resyncRef = useRef<() => void>(() => undefined);
 
   useEffect(() => {
     let alive = true;
@@ -35,27 +43,42 @@ export function StoreProvider({ children }: { children: ReactNode }) {
       listEndpoints().then((endpoints) => alive && dispatch({ type: 'endpoints', endpoints }), report('list_endpoints'));
       listEndpointCounts().then((counts) => alive && dispatch({ type: 'counts', counts }), report('list_endpoint_counts'));
     };
+    refreshRef.current = refresh;
     refresh();
     const timer = window.setInterval(refresh, COUNTS_REFRESH_MS);
     window.addEventListener('focus', refresh);
+    // Re-verified or missed deliveries: cached details are stale, the list reloads in place.
+    const resync = () => {
+      if (!alive) return;
+      invalidateDetails();
+      dispatch({ type: 'resync' });
+      refresh();
+    };
+    resyncRef.current = resync;
+    const unsubscribeResync = subscribeResync(resync);
     return () => {
       alive = false;
+      refreshRef.current = () => undefined;
+      resyncRef.current = () => undefined;
       window.clearInterval(timer);
       window.removeEventListener('focus', refresh);
+      unsubscribeResync();
     };
   }, []);
 
-  const { filters, queryGen } = state;
+  // A new `request` object is a new query to run; filters change only together with it.
+  const { filters, request } = state;
   useEffect(() => {
     let alive = true;
-    fetchPage(listDeliveries, filters, null).then(
-      (page) => alive && dispatch({ type: 'loaded', gen: queryGen, append: false, ...page }),
-      (err: unknown) => alive && dispatch({ type: 'loadFailed', gen: queryGen, message: ApiError.from(err).message }),
+    const { gen, limit, keepPosition } = request;
+    fetchPage(listDeliveries, filters, null, limit).then(
+      (page) => alive && dispatch({ type: 'loaded', gen, append: false, keepPosition, ...page }),
+      (err: unknown) => alive && dispatch({ type: 'loadFailed', gen, message: ApiError.from(err).message }),
     );
     return () => {
       alive = false;
     };
-  }, [filters, queryGen]);
+  }, [filters, request]);
 
   useEffect(() => {
     const coalescer = new Coalescer<DeliverySummary>((items) => dispatch({ type: 'batch', items }), frameScheduler);
@@ -84,7 +107,13 @@ export function StoreProvider({ children }: { children: ReactNode }) {
     );
   }, [state]);
 
-  const store = useMemo(() => ({ state, dispatch, loadMore }), [state, loadMore]);
+  const refreshEndpoints = useCallback(() => refreshRef.current(), []);
+  const resync = useCallback(() => resyncRef.current(), []);
+
+  const store = useMemo(
+    () => ({ state, dispatch, loadMore, refreshEndpoints, resync }),
+    [state, loadMore, refreshEndpoints, resync],
+  );
   return <StoreContext.Provider value={store}>{children}</StoreContext.Provider>;
 }
 

@@ -1,13 +1,15 @@
 import { type RefObject, memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
-import type { DeliverySummary } from '../api';
-import { EndpointBadge, MethodBadge, RefusedBadge, StatusBadge } from '../components/Badges';
+import { type DeliverySummary, listEventTypes } from '../api';
+import { Marker, MethodBadge, ProviderBadge, RefusedBadge, SignatureBadge, StatusBadge } from '../components/Badges';
 import { ArrowUpIcon, SearchIcon } from '../components/icons';
 import { windowRange } from '../components/useViewport';
 import { FILTER_METHODS, pathWithQuery } from '../format/http';
+import { PROVIDERS, PROVIDER_NAMES, asProviderId } from '../format/provider';
+import { SIGNATURE_FILTER_LABEL, SIGNATURE_STATUSES, isSignatureStatus } from '../format/signature';
 import { formatSize } from '../format/size';
 import { formatTime } from '../format/time';
-import { countKey, indexOfId, isSearchActive, totalCount } from '../state/deliveries';
+import { countKey, hasToolbarFilters, indexOfId, isSearchActive, totalCount } from '../state/deliveries';
 import { useStore } from '../state/store';
 
 export const ROW_HEIGHT = 30;
@@ -93,9 +95,10 @@ export function DeliveryList({ searchRef }: { searchRef: RefObject<HTMLInputElem
       <ListToolbar searchRef={searchRef} />
       <div className="list-header" aria-hidden>
         <span>Time</span>
+        <span className="c-sig-head" title="Signature">Sig</span>
         <span>Method</span>
-        <span>Path</span>
-        <span>Endpoint</span>
+        <span>Event · path</span>
+        <span className="c-source-head">Source</span>
         <span className="num">Size</span>
         <span className="num">Status</span>
       </div>
@@ -132,7 +135,16 @@ export function DeliveryList({ searchRef }: { searchRef: RefObject<HTMLInputElem
           </div>
           {rows.length === 0 && state.loading === 'idle' && !state.error && !state.hasMore && (
             <div className="list-empty">
-              {searchActive ? 'No deliveries match this search.' : 'No deliveries here yet.'}
+              {searchActive
+                ? 'No deliveries match this search.'
+                : hasToolbarFilters(state.filters)
+                  ? 'No deliveries match these filters.'
+                  : 'No deliveries here yet.'}
+              {hasToolbarFilters(state.filters) && (
+                <button type="button" className="link-btn" onClick={() => dispatch({ type: 'clearFilters' })}>
+                  Clear filters
+                </button>
+              )}
             </div>
           )}
           {state.error && (
@@ -158,6 +170,7 @@ interface RowProps {
 }
 
 const Row = memo(function Row({ delivery: d, index, selected, onSelect }: RowProps) {
+  const full = pathWithQuery(d.path, d.query);
   return (
     <div
       className={`row ${selected ? 'selected' : ''} ${index % 2 ? 'odd' : ''}`}
@@ -169,16 +182,28 @@ const Row = memo(function Row({ delivery: d, index, selected, onSelect }: RowPro
       onClick={() => onSelect(d.id)}
     >
       <span className="c-time">{formatTime(d.receivedAt)}</span>
+      <span className="c-sig">
+        <SignatureBadge status={d.signature} explanation={d.signatureDetail?.explanation ?? null} />
+      </span>
       <span className="c-method">
         <MethodBadge method={d.method} />
       </span>
-      <span className="c-path" data-testid="row-path" title={pathWithQuery(d.path, d.query)}>
-        {d.path}
-        {d.query !== null && <span className="c-query">?{d.query}</span>}
+      <span className={`c-main ${d.eventType !== null ? 'has-event' : ''}`} title={d.summary ? `${d.summary}\n${full}` : full}>
+        <EventType eventType={d.eventType} />
+        {d.attempt !== null && d.attempt > 1 && (
+          <Marker tone="attempt" title={`The provider's attempt ${d.attempt}: a retry`}>{`attempt ${d.attempt}`}</Marker>
+        )}
+        {d.duplicateOf !== null && (
+          <Marker tone="dup" title={`Repeats delivery #${d.duplicateOf} (same event)`}>{`dup of #${d.duplicateOf}`}</Marker>
+        )}
+        <span className="c-path" data-testid="row-path">
+          {d.path}
+          {d.query !== null && <span className="c-query">?{d.query}</span>}
+        </span>
       </span>
       <span className="c-endpoint">
         {!d.bodyStored && <RefusedBadge />}
-        <EndpointBadge delivery={d} />
+        <ProviderBadge delivery={d} />
       </span>
       <span className={`c-size num ${d.bodyStored ? '' : 'refused'}`}>{formatSize(d.bodySize)}</span>
       <span className="c-status num">
@@ -187,6 +212,24 @@ const Row = memo(function Row({ delivery: d, index, selected, onSelect }: RowPro
     </div>
   );
 });
+
+/**
+ * The event type, truncated from its namespace so the part that differs stays readable:
+ * `reservation_status_change.sealed` → `reservation_st….sealed`.
+ */
+function EventType({ eventType }: { eventType: string | null }) {
+  if (eventType === null) return <span className="c-event" data-testid="event-type" />;
+  const dot = eventType.lastIndexOf('.');
+  const ns = dot > 0 ? eventType.slice(0, dot + 1) : '';
+  const leaf = dot > 0 ? eventType.slice(dot + 1) : eventType;
+  // Monospace: the leaf's width in ch is exact, so the namespace alone gives way.
+  return (
+    <span className="c-event" data-testid="event-type" style={{ minWidth: `${leaf.length + (ns ? 2 : 0)}ch` }}>
+      {ns && <span className="c-event-ns">{ns}</span>}
+      <span className="c-event-leaf">{leaf}</span>
+    </span>
+  );
+}
 
 function ListToolbar({ searchRef }: { searchRef: RefObject<HTMLInputElement | null> }) {
   const { state, dispatch } = useStore();
@@ -199,7 +242,7 @@ function ListToolbar({ searchRef }: { searchRef: RefObject<HTMLInputElement | nu
 
   const f = state.filters;
   const total =
-    f.method === null && !isSearchActive(f) && state.countsLoaded
+    !hasToolbarFilters(f) && !isSearchActive(f) && state.countsLoaded
       ? f.endpoint === 'all'
         ? totalCount(state.counts)
         : (state.counts[countKey(f.endpoint === 'other' ? null : f.endpoint)] ?? 0)
@@ -208,47 +251,133 @@ function ListToolbar({ searchRef }: { searchRef: RefObject<HTMLInputElement | nu
 
   return (
     <div className="list-toolbar">
-      <label className="search">
-        <SearchIcon />
-        <input
-          ref={searchRef}
-          type="search"
-          placeholder="Search path, headers, body…"
-          aria-label="Search deliveries"
-          data-testid="search-input"
-          value={searchInput}
-          spellCheck={false}
-          autoComplete="off"
-          onChange={(e) => dispatch({ type: 'setSearchInput', text: e.target.value })}
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') {
-              e.preventDefault();
-              e.stopPropagation();
-              dispatch({ type: 'clearSearch' });
-              e.currentTarget.blur();
-            }
-          }}
-        />
-        {searchInput === '' && <kbd className="search-hint">/</kbd>}
-      </label>
-      <select
-        className="method-filter"
-        data-testid="method-filter"
-        aria-label="Filter by method"
-        value={f.method ?? ''}
-        onChange={(e) => dispatch({ type: 'setMethodFilter', method: e.target.value === '' ? null : e.target.value })}
-      >
-        <option value="">All methods</option>
-        {FILTER_METHODS.map((m) => (
-          <option key={m} value={m}>
-            {m}
-          </option>
-        ))}
-      </select>
-      <span className="list-count" aria-live="polite">
-        {shown.toLocaleString('en-US')}
-        {total === null && state.hasMore ? '+' : ''} {shown === 1 ? 'delivery' : 'deliveries'}
-      </span>
+      <div className="toolbar-row">
+        <label className="search">
+          <SearchIcon />
+          <input
+            ref={searchRef}
+            type="search"
+            placeholder="Search path, headers, body…"
+            aria-label="Search deliveries"
+            data-testid="search-input"
+            value={searchInput}
+            spellCheck={false}
+            autoComplete="off"
+            onChange={(e) => dispatch({ type: 'setSearchInput', text: e.target.value })}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') {
+                e.preventDefault();
+                e.stopPropagation();
+                dispatch({ type: 'clearSearch' });
+                e.currentTarget.blur();
+              }
+            }}
+          />
+          {searchInput === '' && <kbd className="search-hint">/</kbd>}
+        </label>
+        <span className="list-count" aria-live="polite">
+          {shown.toLocaleString('en-US')}
+          {total === null && state.hasMore ? '+' : ''} {shown === 1 ? 'delivery' : 'deliveries'}
+        </span>
+      </div>
+      <div className="toolbar-row filters" role="group" aria-label="Filters">
+        <select
+          className={`filter-select ${f.method !== null ? 'active' : ''}`}
+          data-testid="method-filter"
+          aria-label="Filter by method"
+          value={f.method ?? ''}
+          onChange={(e) => dispatch({ type: 'setMethodFilter', method: e.target.value === '' ? null : e.target.value })}
+        >
+          <option value="">All methods</option>
+          {FILTER_METHODS.map((m) => (
+            <option key={m} value={m}>
+              {m}
+            </option>
+          ))}
+        </select>
+        <select
+          className={`filter-select ${f.provider !== null ? 'active' : ''}`}
+          data-testid="provider-filter"
+          aria-label="Filter by provider"
+          value={f.provider ?? ''}
+          onChange={(e) => dispatch({ type: 'setProviderFilter', provider: asProviderId(e.target.value) })}
+        >
+          <option value="">All providers</option>
+          {PROVIDERS.map((p) => (
+            <option key={p} value={p}>
+              {PROVIDER_NAMES[p]}
+            </option>
+          ))}
+        </select>
+        <EventTypeFilter />
+        <select
+          className={`filter-select ${f.signature !== null ? 'active' : ''}`}
+          data-testid="signature-filter"
+          aria-label="Filter by signature status"
+          value={f.signature ?? ''}
+          onChange={(e) =>
+            dispatch({ type: 'setSignatureFilter', signature: isSignatureStatus(e.target.value) ? e.target.value : null })
+          }
+        >
+          <option value="">All signatures</option>
+          {SIGNATURE_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {SIGNATURE_FILTER_LABEL[s]}
+            </option>
+          ))}
+        </select>
+        {hasToolbarFilters(f) && (
+          <button type="button" className="link-btn clear-filters" onClick={() => dispatch({ type: 'clearFilters' })}>
+            Clear
+          </button>
+        )}
+      </div>
     </div>
+  );
+}
+
+/** Event types stored so far; re-read whenever the menu is about to open. */
+function EventTypeFilter() {
+  const { state, dispatch } = useStore();
+  const selected = state.filters.eventType;
+  const [types, setTypes] = useState<string[]>([]);
+  const alive = useRef(true);
+
+  const refresh = useCallback(() => {
+    listEventTypes().then(
+      (list) => alive.current && setTypes(list),
+      () => undefined,
+    );
+  }, []);
+
+  useEffect(() => {
+    alive.current = true;
+    refresh();
+    return () => {
+      alive.current = false;
+    };
+  }, [refresh]);
+
+  const options = selected !== null && !types.includes(selected) ? [selected, ...types] : types;
+  return (
+    <select
+      className={`filter-select event-filter ${selected !== null ? 'active' : ''}`}
+      data-testid="event-type-filter"
+      aria-label="Filter by event type"
+      value={selected ?? ''}
+      onMouseDown={refresh}
+      onFocus={refresh}
+      onKeyDown={(e) => {
+        if (e.key === 'ArrowDown' || e.key === 'ArrowUp' || e.key === ' ' || e.key === 'Enter') refresh();
+      }}
+      onChange={(e) => dispatch({ type: 'setEventTypeFilter', eventType: e.target.value === '' ? null : e.target.value })}
+    >
+      <option value="">All event types</option>
+      {options.map((t) => (
+        <option key={t} value={t}>
+          {t}
+        </option>
+      ))}
+    </select>
   );
 }

@@ -1,26 +1,42 @@
-import { type ReactNode, useState } from 'react';
+import { type ReactNode, useMemo, useState } from 'react';
 
-import type { DeliveryDetail, DeliverySummary } from '../api';
-import { EndpointBadge, MethodBadge, RefusedBadge, StatusBadge } from '../components/Badges';
+import { type DeliveryDetail, type DeliveryGroup, type DeliverySummary, getDeliveryGroup } from '../api';
+import { EndpointBadge, MethodBadge, RefusedBadge, SignatureBadge, StatusBadge } from '../components/Badges';
 import { CopyButton } from '../components/CopyButton';
+import { mayHaveGroup } from '../format/attempts';
 import { headersAsText, pathWithQuery } from '../format/http';
+import { asProviderId } from '../format/provider';
+import { SIGNATURE_GLYPH } from '../format/signature';
 import { formatSize } from '../format/size';
 import { formatDateTime, formatLatency } from '../format/time';
-import { indexOfId } from '../state/deliveries';
+import { type SettingsTarget, indexOfId } from '../state/deliveries';
 import { loadDetail } from '../state/cache';
 import { useStore } from '../state/store';
 import { useAsync } from '../state/useAsync';
+import { AttemptsPanel } from './AttemptsPanel';
 import { BodyPanel } from './BodyPanel';
+import { OverviewPanel } from './OverviewPanel';
+import { SignaturePanel } from './SignaturePanel';
 
-export type DetailTab = 'headers' | 'body';
+export type DetailTab = 'overview' | 'signature' | 'attempts' | 'headers' | 'body';
 
 export function DetailPane() {
-  const { state } = useStore();
-  // The tab sticks while moving through deliveries with j/k.
-  const [tab, setTab] = useState<DetailTab>('headers');
+  const { state, dispatch } = useStore();
+  // The chosen tab sticks while moving through deliveries with j/k; where it does not apply
+  // (no decoded view, no signature, no group) the delivery falls back to Headers.
+  const [tab, setTab] = useState<DetailTab>('overview');
   const id = state.selectedId;
   const idx = id === null ? -1 : indexOfId(state.rows, id);
   const summary = idx >= 0 ? state.rows[idx] : undefined;
+
+  // Live repeats of the open delivery's event: the group view reloads when their number changes.
+  const rootId = summary?.duplicateOf ?? id;
+  const related = useMemo(() => {
+    if (rootId === null) return 0;
+    let n = 0;
+    for (const r of state.rows) if (r.duplicateOf === rootId) n++;
+    return n;
+  }, [state.rows, rootId]);
 
   return (
     <section className="detail-pane" data-testid="detail-pane" aria-label="Delivery detail">
@@ -43,7 +59,18 @@ export function DetailPane() {
           </dl>
         </div>
       ) : (
-        <Detail key={id} id={id} summary={summary} tab={tab} onTab={setTab} maxBody={state.serverInfo?.maxBody ?? null} />
+        <Detail
+          key={id}
+          id={id}
+          summary={summary}
+          tab={tab}
+          onTab={setTab}
+          maxBody={state.serverInfo?.maxBody ?? null}
+          resyncGen={state.resyncGen}
+          related={related}
+          onSelect={(target) => dispatch({ type: 'select', id: target, reveal: true })}
+          onOpenSettings={(target) => dispatch({ type: 'openSettings', target })}
+        />
       )}
     </section>
   );
@@ -55,12 +82,30 @@ interface DetailProps {
   tab: DetailTab;
   onTab: (tab: DetailTab) => void;
   maxBody: number | null;
+  resyncGen: number;
+  related: number;
+  onSelect: (id: number) => void;
+  onOpenSettings: (target: SettingsTarget) => void;
 }
 
-function Detail({ id, summary, tab, onTab, maxBody }: DetailProps) {
-  const detail = useAsync(() => loadDetail(id), [id]);
+const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** Whether a group is worth a tab: repeats exist, or the provider counts attempts. */
+function groupMatters(group: DeliveryGroup | null): boolean {
+  return group !== null && (group.deliveries.length > 1 || group.attempts.some((a) => a.attempt !== null));
+}
+
+function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect, onOpenSettings }: DetailProps) {
+  const detail = useAsync(() => loadDetail(id), [id, resyncGen]);
   const loaded: DeliveryDetail | undefined = detail.status === 'ok' ? detail.value : undefined;
   const d: DeliverySummary | undefined = loaded ?? summary;
+  const groupWanted = d ? mayHaveGroup(d) : false;
+  const group = useAsync(
+    () => (groupWanted ? getDeliveryGroup(id) : Promise.resolve(null)),
+    [id, groupWanted, resyncGen, related],
+  );
+  // A tab clicked for this delivery wins over the sticky choice.
+  const [picked, setPicked] = useState<DetailTab | null>(null);
 
   if (!d) {
     return detail.status === 'error' ? (
@@ -72,7 +117,56 @@ function Detail({ id, summary, tab, onTab, maxBody }: DetailProps) {
     );
   }
 
+  const decoded = loaded ? loaded.decoded : null;
+  const groupValue = group.status === 'ok' ? group.value : null;
+  const available: Record<DetailTab, boolean> = {
+    // Before the detail arrives, the row's decoded summary says whether there will be an overview.
+    overview: loaded ? decoded !== null : d.summary !== null || d.eventType !== null,
+    signature: d.signature !== null,
+    attempts: d.duplicateOf !== null || d.attempt !== null || groupMatters(groupValue),
+    headers: true,
+    body: true,
+  };
+  const auto = (t: DetailTab): DetailTab => {
+    if (t === 'overview') {
+      if (loaded) return decoded?.view ? 'overview' : 'headers';
+      return available.overview ? 'overview' : 'headers';
+    }
+    return available[t] ? t : 'headers';
+  };
+  const active: DetailTab = picked !== null && available[picked] ? picked : auto(tab);
+  const choose = (t: DetailTab) => {
+    setPicked(t);
+    onTab(t);
+  };
+
+  const openSettings = () => {
+    if (d.endpointId !== null) onOpenSettings({ kind: 'edit', id: d.endpointId });
+    else {
+      const first = d.path.split('/').filter(Boolean)[0];
+      onOpenSettings({ kind: 'new', provider: asProviderId(d.provider), pathPrefix: first ? `/${first}` : '/' });
+    }
+  };
+
+  const groupCount = groupValue?.deliveries.length ?? 0;
+  const groupHint =
+    available.attempts && (groupCount > 1 || d.duplicateOf !== null || (d.attempt ?? 0) > 1)
+      ? {
+          text: capitalize(
+            [
+              d.attempt !== null ? `attempt ${d.attempt}` : null,
+              d.duplicateOf !== null ? `repeats #${d.duplicateOf}` : null,
+              groupCount > 1 ? `${groupCount} deliveries of this event` : null,
+            ]
+              .filter(Boolean)
+              .join(' · '),
+          ),
+          open: () => choose('attempts'),
+        }
+      : null;
+
   const fullPath = pathWithQuery(d.path, d.query);
+  const detailSig = loaded?.signatureDetail ?? d.signatureDetail;
   return (
     <>
       <div className="detail-head">
@@ -94,6 +188,25 @@ function Detail({ id, summary, tab, onTab, maxBody }: DetailProps) {
           <Meta label="Endpoint">
             <EndpointBadge delivery={d} />
           </Meta>
+          <Meta label="Event" title={d.eventType ?? undefined}>
+            {d.eventType !== null ? (
+              <code className="meta-event" data-testid="detail-event-type">
+                {d.eventType}
+              </code>
+            ) : (
+              <span className="muted">—</span>
+            )}
+          </Meta>
+          <Meta label="Signature">
+            {d.signature !== null ? (
+              <>
+                <SignatureBadge status={d.signature} explanation={detailSig?.explanation ?? null} testId={null} />
+                <span className={`sig-text sig-text-${d.signature}`}>{d.signature}</span>
+              </>
+            ) : (
+              <span className="muted">no provider</span>
+            )}
+          </Meta>
           <Meta label="Size">
             <span data-testid="body-size">{formatSize(d.bodySize)}</span>
             {!d.bodyStored && <RefusedBadge />}
@@ -113,37 +226,57 @@ function Detail({ id, summary, tab, onTab, maxBody }: DetailProps) {
         </dl>
       </div>
       <div className="tabs" role="tablist">
-        <button
-          type="button"
-          role="tab"
-          className={`tab ${tab === 'headers' ? 'active' : ''}`}
-          aria-selected={tab === 'headers'}
-          data-testid="tab-headers"
-          onClick={() => onTab('headers')}
-        >
+        {available.overview && (
+          <Tab id="overview" active={active} onChoose={choose}>
+            Overview
+          </Tab>
+        )}
+        {available.signature && d.signature !== null && (
+          <Tab id="signature" active={active} onChoose={choose}>
+            Signature
+            <span className={`tab-sig sig-${d.signature}`} aria-label={d.signature}>
+              {SIGNATURE_GLYPH[d.signature]}
+            </span>
+          </Tab>
+        )}
+        {available.attempts && (
+          <Tab id="attempts" active={active} onChoose={choose}>
+            Attempts{groupCount > 0 && <span className="tab-count">{groupCount}</span>}
+          </Tab>
+        )}
+        <Tab id="headers" active={active} onChoose={choose}>
           Headers{loaded && <span className="tab-count">{loaded.headers.length}</span>}
-        </button>
-        <button
-          type="button"
-          role="tab"
-          className={`tab ${tab === 'body' ? 'active' : ''}`}
-          aria-selected={tab === 'body'}
-          data-testid="tab-body"
-          onClick={() => onTab('body')}
-        >
+        </Tab>
+        <Tab id="body" active={active} onChoose={choose}>
           Body<span className="tab-count">{d.bodyStored ? formatSize(d.bodySize) : 'refused'}</span>
-        </button>
+        </Tab>
       </div>
       <div className="tab-panel" role="tabpanel">
-        {tab === 'headers' ? (
+        {active === 'overview' ? (
           loaded ? (
-            <HeadersTable headers={loaded.headers} />
-          ) : detail.status === 'error' ? (
+            decoded ? (
+              <OverviewPanel decoded={decoded} delivery={d} groupHint={groupHint} />
+            ) : null
+          ) : (
+            <DetailWait detail={detail} what="the decoded payload" />
+          )
+        ) : active === 'signature' && d.signature !== null ? (
+          <SignaturePanel status={d.signature} detail={detailSig} delivery={d} onEditSecrets={openSettings} />
+        ) : active === 'attempts' ? (
+          group.status === 'ok' && group.value ? (
+            <AttemptsPanel group={group.value} currentId={d.id} provider={d.provider} onSelect={onSelect} />
+          ) : group.status === 'error' ? (
             <div className="detail-error" role="alert">
-              Could not load headers: {detail.error.message}
+              Could not load related deliveries: {group.error.message}
             </div>
           ) : (
-            <div className="detail-loading">Loading…</div>
+            <div className="detail-loading">Loading attempts…</div>
+          )
+        ) : active === 'headers' ? (
+          loaded ? (
+            <HeadersTable headers={loaded.headers} />
+          ) : (
+            <DetailWait detail={detail} what="headers" />
           )
         ) : d.bodyStored ? (
           <BodyPanel summary={d} />
@@ -156,6 +289,31 @@ function Detail({ id, summary, tab, onTab, maxBody }: DetailProps) {
         )}
       </div>
     </>
+  );
+}
+
+function Tab({ id, active, onChoose, children }: { id: DetailTab; active: DetailTab; onChoose: (t: DetailTab) => void; children: ReactNode }) {
+  return (
+    <button
+      type="button"
+      role="tab"
+      className={`tab ${active === id ? 'active' : ''}`}
+      aria-selected={active === id}
+      data-testid={`tab-${id}`}
+      onClick={() => onChoose(id)}
+    >
+      {children}
+    </button>
+  );
+}
+
+function DetailWait({ detail, what }: { detail: ReturnType<typeof useAsync<DeliveryDetail>>; what: string }) {
+  return detail.status === 'error' ? (
+    <div className="detail-error" role="alert">
+      Could not load {what}: {detail.error.message}
+    </div>
+  ) : (
+    <div className="detail-loading">Loading…</div>
   );
 }
 

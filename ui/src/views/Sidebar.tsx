@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 
 import { providerTone } from '../components/Badges';
-import { InboxIcon, LayersIcon } from '../components/icons';
+import { GearIcon, InboxIcon, LayersIcon, PlusIcon } from '../components/icons';
 import { type EndpointFilter, OTHER_KEY, countKey, totalCount } from '../state/deliveries';
 import { useStore } from '../state/store';
 
@@ -18,7 +18,19 @@ export function Sidebar() {
           All deliveries
         </Entry>
       </div>
-      <div className="sidebar-heading">Endpoints</div>
+      <div className="sidebar-heading">
+        <span>Endpoints</span>
+        <button
+          type="button"
+          className="icon-btn sidebar-add"
+          data-testid="add-endpoint-button"
+          title="Add endpoint"
+          aria-label="Add endpoint"
+          onClick={() => dispatch({ type: 'openSettings', target: { kind: 'new', provider: null, pathPrefix: '' } })}
+        >
+          <PlusIcon />
+        </button>
+      </div>
       <div className="sidebar-section">
         {state.endpoints.map((ep) => (
           <Entry
@@ -29,6 +41,8 @@ export function Sidebar() {
             icon={<span className={`ep-dot ep-${providerTone(ep.provider ?? ep.name)}`} />}
             count={count(state.counts[countKey(ep.id)])}
             hint={ep.pathPrefix}
+            onSettings={() => dispatch({ type: 'openSettings', target: { kind: 'edit', id: ep.id } })}
+            settingsLabel={`Settings for ${ep.name}`}
           >
             {ep.name}
           </Entry>
@@ -62,11 +76,14 @@ interface EntryProps {
   icon: ReactNode;
   count: number | null;
   hint?: string;
+  /** A gear beside the entry opens the endpoint's settings. */
+  onSettings?: () => void;
+  settingsLabel?: string;
   children: ReactNode;
 }
 
-function Entry({ id, active, onSelect, icon, count, hint, children }: EntryProps) {
-  return (
+function Entry({ id, active, onSelect, icon, count, hint, onSettings, settingsLabel, children }: EntryProps) {
+  const entry = (
     <button
       type="button"
       className={`sidebar-entry ${active ? 'active' : ''}`}
@@ -82,5 +99,22 @@ function Entry({ id, active, onSelect, icon, count, hint, children }: EntryProps
       </span>
       <span className="entry-count">{count === null ? '' : count.toLocaleString('en-US')}</span>
     </button>
+  );
+  if (!onSettings) return entry;
+  return (
+    <div className={`sidebar-item ${active ? 'active' : ''}`}>
+      {entry}
+      <button
+        type="button"
+        className="icon-btn entry-gear"
+        data-testid="endpoint-settings-button"
+        data-endpoint-id={id}
+        title={settingsLabel}
+        aria-label={settingsLabel}
+        onClick={onSettings}
+      >
+        <GearIcon />
+      </button>
+    </div>
   );
 }

@@ -60,6 +60,10 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// A request that takes longer than this counts as an error rather than hanging the run.
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(30);
 
+// The same allocator as `hookscope-cli`, so the bare handler is measured on equal terms.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let outcome = if std::env::var_os(BARE_ENV).is_some() {
         run_bare()
@@ -89,11 +93,8 @@ struct Settings {
 
 impl Settings {
     fn from_env(full: bool) -> Result<Self> {
-        let (warmup, closed, open, rss_count) = if full {
-            (1.0, 8.0, 5.0, 100_000)
-        } else {
-            (0.1, 0.5, 0.5, 1_000)
-        };
+        let (warmup, closed, open, rss_count) =
+            if full { (1.0, 8.0, 5.0, 100_000) } else { (0.1, 0.5, 0.5, 1_000) };
         Ok(Self {
             warmup: Duration::from_secs_f64(warmup),
             closed: Duration::from_secs_f64(env_or("HOOKSCOPE_BENCH_SECS", closed)?),
@@ -109,10 +110,9 @@ where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     match std::env::var(name) {
-        Ok(value) => value
-            .trim()
-            .parse()
-            .with_context(|| format!("{name}={value:?} is not a number")),
+        Ok(value) => {
+            value.trim().parse().with_context(|| format!("{name}={value:?} is not a number"))
+        }
         Err(_) => Ok(default),
     }
 }
@@ -157,11 +157,7 @@ fn run(settings: &Settings) -> Result<()> {
         grouped(bare_rate.round() as u64),
         failures(&bare_run.closed.tally)
     );
-    let share = if bare_rate > 0.0 {
-        100.0 * capture_rate / bare_rate
-    } else {
-        0.0
-    };
+    let share = if bare_rate > 0.0 { 100.0 * capture_rate / bare_rate } else { 0.0 };
     println!(
         "hookscope capture   {:>7} req/s   ({share:.1} % of bare; target >= {TARGET_SHARE:.0} %: \
          {}){}",
@@ -177,10 +173,7 @@ fn run(settings: &Settings) -> Result<()> {
     println!("  bare axum handler {}", bare_run.open.summary());
     println!("  hookscope capture {}", capture_run.open.summary());
     println!("{durability}");
-    println!(
-        "{}",
-        memory_line(&rss_load, at_start, after, settings.rss_count)
-    );
+    println!("{}", memory_line(&rss_load, at_start, after, settings.rss_count));
     Ok(())
 }
 
@@ -210,15 +203,10 @@ fn json_body() -> Result<Vec<u8>> {
             "qty": i % 9 + 1,
             "unitCents": i * 1_237 % 10_000,
         });
-        let items = event["data"]["items"]
-            .as_array_mut()
-            .context("items is an array")?;
+        let items = event["data"]["items"].as_array_mut().context("items is an array")?;
         items.push(item);
         if serde_json::to_vec(&event)?.len() > BODY_LEN {
-            event["data"]["items"]
-                .as_array_mut()
-                .context("items is an array")?
-                .pop();
+            event["data"]["items"].as_array_mut().context("items is an array")?.pop();
             break;
         }
     }
@@ -291,11 +279,7 @@ impl Server {
             .with_context(|| format!("cannot start {name}"))?;
         let stdout = child.stdout.take();
         // Own the child before anything else can fail, so an error still kills it.
-        let mut server = Self {
-            name,
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        };
+        let mut server = Self { name, child, addr: SocketAddr::from(([127, 0, 0, 1], 0)) };
         let stdout = stdout.context("child stdout is not piped")?;
         server.addr = announced_addr(stdout).with_context(|| format!("{name} did not start"))?;
         Ok(server)
@@ -311,16 +295,11 @@ impl Server {
                 .and_then(|rest| rest.trim().strip_suffix("kB"))
                 .and_then(|kib| kib.trim().parse::<u64>().ok())
         };
-        Some(Memory {
-            peak_kib: field("VmHWM:")?,
-            now_kib: field("VmRSS:")?,
-        })
+        Some(Memory { peak_kib: field("VmHWM:")?, now_kib: field("VmRSS:")? })
     }
 
     fn kill(&mut self) -> Result<()> {
-        self.child
-            .kill()
-            .with_context(|| format!("cannot kill {}", self.name))?;
+        self.child.kill().with_context(|| format!("cannot kill {}", self.name))?;
         self.child.wait()?;
         Ok(())
     }
@@ -374,10 +353,7 @@ impl Target {
         )
         .into_bytes();
         request.extend_from_slice(body);
-        Self {
-            addr,
-            request: request.into(),
-        }
+        Self { addr, request: request.into() }
     }
 }
 
@@ -403,10 +379,7 @@ impl Conn {
     async fn open(addr: SocketAddr) -> std::io::Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        Ok(Self {
-            stream,
-            buf: Vec::with_capacity(4096),
-        })
+        Ok(Self { stream, buf: Vec::with_capacity(4096) })
     }
 
     async fn exchange(&mut self, request: &[u8]) -> std::io::Result<Answer> {
@@ -427,10 +400,7 @@ impl Conn {
                     .then(|| serde_json::from_slice::<AnswerBody>(body).ok())
                     .flatten()
                     .map(|answer| answer.id);
-                return Ok(Answer {
-                    status: head.status,
-                    id,
-                });
+                return Ok(Answer { status: head.status, id });
             }
             self.fill().await?;
         }
@@ -466,11 +436,7 @@ fn parse_head(buf: &[u8]) -> std::io::Result<Option<Head>> {
         .and_then(|h| std::str::from_utf8(h.value).ok())
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| invalid("response without a Content-Length"))?;
-    Ok(Some(Head {
-        status: response.code.unwrap_or(0),
-        len,
-        content_length,
-    }))
+    Ok(Some(Head { status: response.code.unwrap_or(0), len, content_length }))
 }
 
 fn invalid(what: &str) -> std::io::Error {
@@ -590,10 +556,7 @@ async fn closed_loop(target: &Target, stop: Stop) -> Closed {
             Err(_) => tally.errors += 1,
         }
     }
-    Closed {
-        tally,
-        elapsed: started.elapsed(),
-    }
+    Closed { tally, elapsed: started.elapsed() }
 }
 
 struct Open {
@@ -665,10 +628,7 @@ async fn open_loop(target: &Target, duration: Duration) -> Result<Open> {
             (tally, latencies)
         }));
     }
-    let mut open = Open {
-        tally: Tally::default(),
-        latencies: Vec::with_capacity(total as usize),
-    };
+    let mut open = Open { tally: Tally::default(), latencies: Vec::with_capacity(total as usize) };
     for task in tasks {
         let (tally, latencies) = task.await.context("a load task panicked")?;
         open.tally.add(&tally);
@@ -705,10 +665,8 @@ fn check_durability(data_dir: &Path, run: &TargetRun) -> Result<String> {
     ids.dedup();
     let distinct = ids.len() as u64;
     let committed = ids.iter().filter(|&&id| id <= newest).count() as u64;
-    let tail_gapless = stored
-        .iter()
-        .zip((1..=newest).rev())
-        .all(|(d, expected)| d.id.max(0) as u64 == expected);
+    let tail_gapless =
+        stored.iter().zip((1..=newest).rev()).all(|(d, expected)| d.id.max(0) as u64 == expected);
     let durable = committed == answered.ok
         && distinct == answered.ok
         && newest == answered.ok
@@ -726,10 +684,7 @@ fn check_durability(data_dir: &Path, run: &TargetRun) -> Result<String> {
         if tail_gapless { "gapless" } else { "with gaps" }
     );
     if distinct != answered.ok {
-        line.push_str(&format!(
-            "; {} answers repeated an id",
-            grouped(answered.ok - distinct)
-        ));
+        line.push_str(&format!("; {} answers repeated an id", grouped(answered.ok - distinct)));
     }
     if answered.non_2xx + answered.errors > 0 {
         line.push_str(&format!(
@@ -739,10 +694,7 @@ fn check_durability(data_dir: &Path, run: &TargetRun) -> Result<String> {
         ));
     }
     if answered.ok > DEFAULT_RETENTION {
-        line.push_str(&format!(
-            "; retention keeps the newest {}",
-            grouped(DEFAULT_RETENTION)
-        ));
+        line.push_str(&format!("; retention keeps the newest {}", grouped(DEFAULT_RETENTION)));
     }
     Ok(line)
 }
@@ -784,11 +736,7 @@ fn failures(tally: &Tally) -> String {
     if tally.non_2xx + tally.errors == 0 {
         return String::new();
     }
-    format!(
-        "   [{} non-2xx, {} errors]",
-        grouped(tally.non_2xx),
-        grouped(tally.errors)
-    )
+    format!("   [{} non-2xx, {} errors]", grouped(tally.non_2xx), grouped(tally.errors))
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -801,20 +749,12 @@ fn mib(kib: u64) -> f64 {
 
 fn millis(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
-    if ms < 10.0 {
-        format!("{ms:.2} ms")
-    } else {
-        format!("{ms:.1} ms")
-    }
+    if ms < 10.0 { format!("{ms:.2} ms") } else { format!("{ms:.1} ms") }
 }
 
 fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{s:.0}")
-    } else {
-        format!("{s:.1}")
-    }
+    if s.fract() == 0.0 { format!("{s:.0}") } else { format!("{s:.1}") }
 }
 
 /// `52310` as `52 310`.
@@ -859,10 +799,7 @@ fn run_bare() -> Result<()> {
 
 async fn bare_handler(body: Body) -> Response {
     match axum::body::to_bytes(body, DEFAULT_MAX_BODY as usize).await {
-        Ok(_) => (
-            [(header::CONTENT_TYPE, "application/json")],
-            r#"{"id":1,"captured":true}"#,
-        )
+        Ok(_) => ([(header::CONTENT_TYPE, "application/json")], r#"{"id":1,"captured":true}"#)
             .into_response(),
         Err(_) => StatusCode::BAD_REQUEST.into_response(),
     }

@@ -1,5 +1,8 @@
 //! `hookscope-cli`: the capture core without a window — serve, list and show deliveries.
 
+mod endpoint;
+mod verify;
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,16 +12,13 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hookscope_core::capture::{CaptureConfig, DEFAULT_MAX_BODY, Listener};
 use hookscope_core::paths;
+use hookscope_core::registry::Registry;
 use hookscope_core::store::{
     DEFAULT_RETENTION, DeliveryQuery, DeliverySummary, Store, StoreOptions, SyncMode,
 };
 
 #[derive(Parser)]
-#[command(
-    name = "hookscope-cli",
-    version,
-    about = "Capture and inspect webhook deliveries"
-)]
+#[command(name = "hookscope-cli", version, about = "Capture and inspect webhook deliveries")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,6 +40,41 @@ impl DataDir {
         let dir = paths::data_dir(self.data_dir.clone());
         Ok(Store::open(&dir, options)?)
     }
+
+    /// The store with endpoints and their secrets.
+    fn registry(&self) -> Result<Registry> {
+        self.registry_with(StoreOptions::default())
+    }
+
+    fn registry_with(&self, options: StoreOptions) -> Result<Registry> {
+        let dir = paths::data_dir(self.data_dir.clone());
+        Ok(Registry::open(Store::open(&dir, options)?, &dir)?)
+    }
+}
+
+/// Bad arguments found after parsing; exits 2 like clap's own usage errors.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Secrets given literally, then those named by environment variables, in order.
+pub fn secret_values(literal: &[String], envs: &[String]) -> Result<Vec<String>, UsageError> {
+    let mut values = literal.to_vec();
+    for var in envs {
+        match std::env::var(var) {
+            Ok(value) if !value.is_empty() => values.push(value),
+            Ok(_) => return Err(UsageError(format!("environment variable {var} is empty"))),
+            Err(_) => return Err(UsageError(format!("environment variable {var} is not set"))),
+        }
+    }
+    Ok(values)
 }
 
 #[derive(Subcommand)]
@@ -81,6 +116,11 @@ enum Command {
         #[arg(long, value_name = "METHOD")]
         method: Option<String>,
     },
+    /// Check a delivery's signature (exit 0 valid, 1 invalid or unsigned, 2 usage error)
+    Verify(verify::VerifyArgs),
+    /// Manage endpoints and their signing secrets
+    #[command(subcommand)]
+    Endpoint(endpoint::EndpointCommand),
     /// Show one delivery
     Show {
         id: i64,
@@ -95,6 +135,10 @@ enum Command {
     },
 }
 
+// Many small allocations per request across worker threads: glibc's allocator contends there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -105,35 +149,28 @@ fn main() -> ExitCode {
         )
         .init();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            if err.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Serve {
-            data,
-            listen,
-            max_body,
-            retention,
-            sync,
-        } => {
-            let store = data.open_with(StoreOptions { retention, sync })?;
+        Command::Verify(args) => return verify::run(args),
+        Command::Endpoint(command) => endpoint::run(command)?,
+        Command::Serve { data, listen, max_body, retention, sync } => {
+            let registry = data.registry_with(StoreOptions { retention, sync })?;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
-            runtime.block_on(serve(store, CaptureConfig { listen, max_body }))
+            runtime.block_on(serve(registry, CaptureConfig { listen, max_body }))?;
         }
-        Command::List {
-            data,
-            json,
-            limit,
-            search,
-            provider,
-            method,
-        } => {
+        Command::List { data, json, limit, search, provider, method } => {
             let store = data.open()?;
             let query = DeliveryQuery {
                 search,
@@ -144,17 +181,12 @@ fn run(cli: Cli) -> Result<()> {
             };
             let deliveries = store.list(&query)?;
             if json {
-                print_json(&deliveries)
+                print_json(&deliveries)?;
             } else {
-                print_table(&deliveries)
+                print_table(&deliveries)?;
             }
         }
-        Command::Show {
-            id,
-            data,
-            json,
-            raw,
-        } => {
+        Command::Show { id, data, json, raw } => {
             let store = data.open()?;
             let detail = store.detail(id)?;
             let body = store.body(id)?;
@@ -174,12 +206,21 @@ fn run(cli: Cli) -> Result<()> {
                 writeln!(out, "#{} {} {}{}", s.id, s.method, s.path, query_suffix(s))?;
                 writeln!(out, "received   {}", format_time(s.received_at))?;
                 writeln!(out, "endpoint   {}", s.endpoint.as_deref().unwrap_or("-"))?;
-                writeln!(
-                    out,
-                    "from       {}",
-                    detail.remote_addr.as_deref().unwrap_or("-")
-                )?;
+                writeln!(out, "from       {}", detail.remote_addr.as_deref().unwrap_or("-"))?;
                 writeln!(out, "answered   {}", status_text(s))?;
+                if let Some(event) = &s.event_type {
+                    let attempt = s.attempt.map(|a| format!(", attempt {a}")).unwrap_or_default();
+                    writeln!(out, "event      {event}{attempt}")?;
+                }
+                if let Some(summary) = &s.summary {
+                    writeln!(out, "summary    {summary}")?;
+                }
+                if let Some(first) = s.duplicate_of {
+                    writeln!(out, "repeats    #{first}")?;
+                }
+                if let Some(v) = &s.signature_detail {
+                    writeln!(out, "signature  {}", v.explanation)?;
+                }
                 writeln!(
                     out,
                     "body       {} bytes, sha256 {}",
@@ -197,20 +238,20 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
             out.flush()?;
-            Ok(())
         }
     }
+    Ok(0)
 }
 
-async fn serve(store: Store, config: CaptureConfig) -> Result<()> {
-    let listener = Listener::bind(&config, &store).await?;
+async fn serve(registry: Registry, config: CaptureConfig) -> Result<()> {
+    let listener = Listener::bind(&config, &registry).await?;
     let addr = listener.local_addr();
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "local: http://{addr}")?;
         out.flush()?;
     }
-    tracing::info!("capturing into {}", store.path().display());
+    tracing::info!("capturing into {}", registry.store().path().display());
     listener.run(shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
@@ -251,31 +292,30 @@ fn print_table(deliveries: &[DeliverySummary]) -> Result<()> {
     }
     writeln!(
         out,
-        "{:>8}  {:<23}  {:<7} {:<9} {:>9}  {:<6} PATH",
-        "ID", "RECEIVED", "METHOD", "PROVIDER", "SIZE", "STATUS"
+        "{:>8}  {:<23}  {:<7} {:<9} {:>9}  {:<6} {:<9} PATH / EVENT",
+        "ID", "RECEIVED", "METHOD", "PROVIDER", "SIZE", "STATUS", "SIGNATURE"
     )?;
     for d in deliveries {
         writeln!(
             out,
-            "{:>8}  {:<23}  {:<7} {:<9} {:>9}  {:<6} {}{}",
+            "{:>8}  {:<23}  {:<7} {:<9} {:>9}  {:<6} {:<9} {}{}{}",
             d.id,
             format_time(d.received_at),
             d.method,
             d.provider.as_deref().unwrap_or("-"),
             d.body_size,
             d.response_status.map_or("-".to_owned(), |s| s.to_string()),
+            d.signature.map_or("-", hookscope_core::store::status_text),
             d.path,
-            query_suffix(d)
+            query_suffix(d),
+            d.event_type.as_deref().map(|e| format!("  {e}")).unwrap_or_default(),
         )?;
     }
     Ok(())
 }
 
 fn query_suffix(d: &DeliverySummary) -> String {
-    d.query
-        .as_deref()
-        .map(|q| format!("?{q}"))
-        .unwrap_or_default()
+    d.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
 }
 
 fn status_text(d: &DeliverySummary) -> String {

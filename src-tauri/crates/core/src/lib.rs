@@ -1,7 +1,10 @@
 //! Hookscope's core: the capture listener, the store and everything that analyses or acts on
 //! deliveries. The desktop shell and the CLI are thin layers over this crate.
 
+pub mod analysis;
 pub mod capture;
 pub mod paths;
 pub mod providers;
+pub mod registry;
+pub mod secrets;
 pub mod store;

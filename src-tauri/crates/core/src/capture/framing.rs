@@ -44,11 +44,7 @@ pub struct Tracker {
 
 impl Default for Tracker {
     fn default() -> Self {
-        Self {
-            state: State::Head,
-            buf: Vec::new(),
-            heads: VecDeque::new(),
-        }
+        Self { state: State::Head, buf: Vec::new(), heads: VecDeque::new() }
     }
 }
 
@@ -66,11 +62,8 @@ impl Tracker {
                 State::Body(remaining) => {
                     let n = remaining.min(data.len() as u64);
                     data = &data[n as usize..];
-                    self.state = if n == remaining {
-                        State::Head
-                    } else {
-                        State::Body(remaining - n)
-                    };
+                    self.state =
+                        if n == remaining { State::Head } else { State::Body(remaining - n) };
                 }
                 State::ChunkData(remaining) => {
                     let n = remaining.min(data.len() as u64);
@@ -164,10 +157,7 @@ impl Tracker {
 
 fn body_state(head: &RawHead) -> State {
     fn header<'a>(head: &'a RawHead, name: &'a [u8]) -> impl Iterator<Item = &'a Vec<u8>> {
-        head.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        head.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
     }
     // RFC 9112 §6.3: chunked as the final transfer coding wins over Content-Length.
     if let Some(te) = header(head, b"transfer-encoding").last() {
@@ -182,10 +172,7 @@ fn body_state(head: &RawHead) -> State {
         return State::Lost;
     }
     match header(head, b"content-length").next() {
-        Some(v) => match std::str::from_utf8(v)
-            .ok()
-            .and_then(|s| s.trim().parse::<u64>().ok())
-        {
+        Some(v) => match std::str::from_utf8(v).ok().and_then(|s| s.trim().parse::<u64>().ok()) {
             Some(0) => State::Head,
             Some(n) => State::Body(n),
             None => State::Lost,
@@ -234,10 +221,7 @@ GET /c HTTP/1.1\r\nHost: y\r\n\r\n";
                     (b"x-dup".to_vec(), b"2".to_vec()),
                 ]
             );
-            assert_eq!(
-                (got[1].method.as_str(), got[1].target.as_str()),
-                ("PUT", "/b?q=1")
-            );
+            assert_eq!((got[1].method.as_str(), got[1].target.as_str()), ("PUT", "/b?q=1"));
             assert_eq!(got[2].target, "/c");
         }
     }

@@ -32,10 +32,7 @@ impl AsyncRead for TrackedStream {
         if let Poll::Ready(Ok(())) = polled {
             let fresh = &buf.filled()[before..];
             if !fresh.is_empty() {
-                self.tracker
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .feed(fresh);
+                self.tracker.lock().unwrap_or_else(|e| e.into_inner()).feed(fresh);
             }
         }
         polled

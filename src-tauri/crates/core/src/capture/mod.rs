@@ -5,6 +5,7 @@ mod framing;
 mod io;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -19,7 +20,9 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-use crate::store::{Endpoint, NewDelivery, Store, StoreError, Writer};
+use crate::analysis::{self, Captured, EndpointRuntime};
+use crate::registry::{Registry, RegistryError};
+use crate::store::{NewDelivery, StoreError, Writer};
 pub use framing::{MAX_HEADERS, RawHead, Tracker};
 
 /// Largest body stored when nothing else is configured (25 MiB).
@@ -33,12 +36,11 @@ pub enum CaptureError {
     #[error("cannot listen on {addr}: address already in use")]
     AddrInUse { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
 }
 
 /// Where the listener can be reached, for the UI's top bar and the empty state.
@@ -63,20 +65,22 @@ pub struct CaptureConfig {
 
 impl Default for CaptureConfig {
     fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
-            max_body: DEFAULT_MAX_BODY,
-        }
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 8787)), max_body: DEFAULT_MAX_BODY }
     }
 }
 
 struct CaptureState {
     writer: Writer,
-    store: Store,
+    registry: Registry,
     max_body: u64,
     /// Sorted longest prefix first.
-    endpoints: RwLock<Vec<Endpoint>>,
+    endpoints: RwLock<Vec<EndpointRuntime>>,
+    /// The registry version `endpoints` was loaded at.
+    version: AtomicI64,
 }
+
+/// How often a running listener looks for endpoint changes made elsewhere (the CLI, say).
+const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
 
 /// A bound, not yet serving, capture listener.
 pub struct Listener {
@@ -85,7 +89,7 @@ pub struct Listener {
 }
 
 impl Listener {
-    pub async fn bind(config: &CaptureConfig, store: &Store) -> Result<Self, CaptureError> {
+    pub async fn bind(config: &CaptureConfig, registry: &Registry) -> Result<Self, CaptureError> {
         let addr = config.listen;
         let tcp = TcpListener::bind(addr).await.map_err(|source| {
             if source.kind() == std::io::ErrorKind::AddrInUse {
@@ -95,10 +99,11 @@ impl Listener {
             }
         })?;
         let state = Arc::new(CaptureState {
-            writer: store.writer()?,
-            store: store.clone(),
+            writer: registry.store().writer()?,
+            registry: registry.clone(),
             max_body: config.max_body,
             endpoints: RwLock::new(Vec::new()),
+            version: AtomicI64::new(i64::MIN),
         });
         let listener = Self { tcp, state };
         listener.handle().reload_endpoints()?;
@@ -107,21 +112,18 @@ impl Listener {
 
     pub fn local_addr(&self) -> SocketAddr {
         // A bound socket always has an address; fall back to the unspecified one.
-        self.tcp
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.tcp.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
     /// A handle to change the running listener's settings.
     pub fn handle(&self) -> ListenerHandle {
-        ListenerHandle {
-            state: self.state.clone(),
-        }
+        ListenerHandle { state: self.state.clone() }
     }
 
     /// Serves until `shutdown` resolves, then lets open requests finish (up to a few seconds).
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let router = app(self.state.clone());
+        let reloader = tokio::spawn(reload_on_change(self.handle()));
         let graceful = GracefulShutdown::new();
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
@@ -161,6 +163,7 @@ impl Listener {
             });
         }
         drop(self.tcp);
+        reloader.abort();
         tokio::select! {
             () = graceful.shutdown() => {}
             () = tokio::time::sleep(DRAIN_TIMEOUT) => {
@@ -177,16 +180,33 @@ pub struct ListenerHandle {
 }
 
 impl ListenerHandle {
-    /// Re-reads endpoints from the store (after one was added, changed or removed).
-    pub fn reload_endpoints(&self) -> Result<(), StoreError> {
-        let mut endpoints = self.state.store.endpoints()?;
-        endpoints.sort_by_key(|e| std::cmp::Reverse(e.path_prefix.len()));
-        *self
-            .state
-            .endpoints
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = endpoints;
+    /// Re-reads endpoints and their secrets (after one was added, changed or removed).
+    pub fn reload_endpoints(&self) -> Result<(), RegistryError> {
+        let version = self.state.registry.version()?;
+        let mut endpoints = self.state.registry.runtimes()?;
+        endpoints.sort_by_key(|e| std::cmp::Reverse(e.settings.path_prefix.len()));
+        *self.state.endpoints.write().unwrap_or_else(|e| e.into_inner()) = endpoints;
+        self.state.version.store(version, Ordering::Relaxed);
         Ok(())
+    }
+
+    fn reload_if_changed(&self) -> Result<(), RegistryError> {
+        if self.state.registry.version()? != self.state.version.load(Ordering::Relaxed) {
+            self.reload_endpoints()?;
+        }
+        Ok(())
+    }
+}
+
+async fn reload_on_change(handle: ListenerHandle) {
+    loop {
+        tokio::time::sleep(RELOAD_INTERVAL).await;
+        let handle = handle.clone();
+        match tokio::task::spawn_blocking(move || handle.reload_if_changed()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!("cannot reload endpoints: {err}"),
+            Err(_) => return,
+        }
     }
 }
 
@@ -206,15 +226,11 @@ fn under_prefix(path: &str, prefix: &str) -> bool {
     let prefix = prefix.trim_end_matches('/');
     prefix.is_empty()
         || path == prefix
-        || path
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.starts_with('/'))
+        || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 enum BodyOutcome {
@@ -258,11 +274,7 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
     let query = parts.uri.query().map(str::to_owned);
     // Trust the wire head only if it is the one hyper parsed for this request.
     let wire = info.as_ref().and_then(|i| i.head.as_ref()).filter(|h| {
-        h.method == method
-            && parts
-                .uri
-                .path_and_query()
-                .is_some_and(|pq| h.target == pq.as_str())
+        h.method == method && parts.uri.path_and_query().is_some_and(|pq| h.target == pq.as_str())
     });
     let headers = match wire {
         Some(head) => head.headers.clone(),
@@ -282,7 +294,7 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .iter()
-        .find(|e| under_prefix(&path, &e.path_prefix))
+        .find(|e| under_prefix(&path, &e.settings.path_prefix))
         .cloned();
 
     let (body, body_size, status, problem) = match read_body(body, declared, state.max_body).await {
@@ -296,14 +308,21 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
             StatusCode::PAYLOAD_TOO_LARGE,
             Some(format!("body exceeds the {} byte limit", state.max_body)),
         ),
-        BodyOutcome::Failed(size, err) => (
-            None,
-            size,
-            StatusCode::BAD_REQUEST,
-            Some(format!("body could not be read: {err}")),
-        ),
+        BodyOutcome::Failed(size, err) => {
+            (None, size, StatusCode::BAD_REQUEST, Some(format!("body could not be read: {err}")))
+        }
     };
 
+    let (provider, analysis) = analysis::analyse(
+        endpoint.as_ref(),
+        &Captured {
+            method: &method,
+            path: &path,
+            headers: &headers,
+            body: body.as_deref(),
+            received_at_ms: received_at,
+        },
+    );
     let delivery = NewDelivery {
         received_at,
         method,
@@ -314,18 +333,18 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         body,
         body_size,
         remote_addr: info.map(|i| i.remote.to_string()),
-        endpoint_id: endpoint.as_ref().map(|e| e.id),
-        endpoint: endpoint.as_ref().map(|e| e.name.clone()),
-        provider: endpoint.and_then(|e| e.provider),
+        endpoint_id: endpoint.as_ref().map(|e| e.settings.id),
+        endpoint: endpoint.map(|e| e.settings.name),
+        provider: provider.map(|p| p.as_str().to_owned()),
         response_status: status.as_u16(),
         response_latency_us: started.elapsed().as_micros() as i64,
+        analysis,
     };
     match state.writer.insert(delivery).await {
         Ok(summary) => match problem {
-            None => json_response(
-                status,
-                &serde_json::json!({ "id": summary.id, "captured": true }),
-            ),
+            None => {
+                json_response(status, &serde_json::json!({ "id": summary.id, "captured": true }))
+            }
             Some(error) => json_response(
                 status,
                 &serde_json::json!({ "id": summary.id, "captured": false, "error": error,
@@ -344,10 +363,9 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
 
 fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
     let mut response = (status, body.to_string()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 

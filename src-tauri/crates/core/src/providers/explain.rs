@@ -106,14 +106,7 @@ fn json_original(
         for &escapes in escape_modes {
             for layout in LAYOUTS {
                 let label = json_label(received, layout, sort_keys, escapes);
-                let Some(original) = json::emit(
-                    &node,
-                    Style {
-                        layout,
-                        sort_keys,
-                        escapes,
-                    },
-                ) else {
+                let Some(original) = json::emit(&node, Style { layout, sort_keys, escapes }) else {
                     continue;
                 };
                 if let Some(found) = check(label, &original) {
@@ -229,38 +222,14 @@ mod tests {
 
     #[test]
     fn names_text_edits() {
-        assert_eq!(
-            change(b"abc", b"abc\n").as_deref(),
-            Some(TRAILING_NEWLINE_ADDED)
-        );
-        assert_eq!(
-            change(b"abc", b"abc\r\n").as_deref(),
-            Some(TRAILING_CRLF_ADDED)
-        );
-        assert_eq!(
-            change(b"abc", b"abc  \n\t").as_deref(),
-            Some(TRAILING_WHITESPACE_ADDED)
-        );
-        assert_eq!(
-            change(b"abc", b"abc ").as_deref(),
-            Some(TRAILING_WHITESPACE_ADDED)
-        );
-        assert_eq!(
-            change(b"abc", b"\n abc").as_deref(),
-            Some(LEADING_WHITESPACE_ADDED)
-        );
-        assert_eq!(
-            change(b"abc", b" abc ").as_deref(),
-            Some(SURROUNDING_WHITESPACE_ADDED)
-        );
-        assert_eq!(
-            change(b"abc\n", b"abc").as_deref(),
-            Some(TRAILING_NEWLINE_REMOVED)
-        );
-        assert_eq!(
-            change(b"a\nb", b"a\r\nb").as_deref(),
-            Some(CRLF_LINE_ENDINGS)
-        );
+        assert_eq!(change(b"abc", b"abc\n").as_deref(), Some(TRAILING_NEWLINE_ADDED));
+        assert_eq!(change(b"abc", b"abc\r\n").as_deref(), Some(TRAILING_CRLF_ADDED));
+        assert_eq!(change(b"abc", b"abc  \n\t").as_deref(), Some(TRAILING_WHITESPACE_ADDED));
+        assert_eq!(change(b"abc", b"abc ").as_deref(), Some(TRAILING_WHITESPACE_ADDED));
+        assert_eq!(change(b"abc", b"\n abc").as_deref(), Some(LEADING_WHITESPACE_ADDED));
+        assert_eq!(change(b"abc", b" abc ").as_deref(), Some(SURROUNDING_WHITESPACE_ADDED));
+        assert_eq!(change(b"abc\n", b"abc").as_deref(), Some(TRAILING_NEWLINE_REMOVED));
+        assert_eq!(change(b"a\nb", b"a\r\nb").as_deref(), Some(CRLF_LINE_ENDINGS));
         assert_eq!(change(b"a\r\nb", b"a\nb").as_deref(), Some(LF_LINE_ENDINGS));
         assert_eq!(change(b"{}", b"\xEF\xBB\xBF{}").as_deref(), Some(BOM_ADDED));
         assert_eq!(change(b"abc", b"abd"), None);
@@ -276,10 +245,7 @@ mod tests {
             change(b"{\"a\":[true],\"b\":1}", compact).as_deref(),
             Some(JSON_KEYS_REORDERED)
         );
-        assert_eq!(
-            change(b"{\"b\": 1, \"a\": [true]}", compact).as_deref(),
-            Some(JSON_COMPACT)
-        );
+        assert_eq!(change(b"{\"b\": 1, \"a\": [true]}", compact).as_deref(), Some(JSON_COMPACT));
         assert_eq!(
             change(b"{\"b\":\"a\\/\\u00e4\"}", "{\"b\":\"a/ä\"}".as_bytes()).as_deref(),
             Some(JSON_ESCAPES)

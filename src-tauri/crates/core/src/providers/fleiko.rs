@@ -73,10 +73,9 @@ pub fn response_meaning(status: u16, attempt: u32) -> String {
         _ => format!("{status} is not a 2xx and not on the permanent list"),
     };
     match retry_delay_secs(next) {
-        Some(delay) => format!(
-            "will retry in {} (attempt {next} of {MAX_ATTEMPTS}): {why}",
-            duration(delay),
-        ),
+        Some(delay) => {
+            format!("will retry in {} (attempt {next} of {MAX_ATTEMPTS}): {why}", duration(delay),)
+        }
         None => format!(
             "dead-lettered: attempt {attempt} of {MAX_ATTEMPTS} failed ({why}); replay it from \
              Fleiko's deliveries log"
@@ -135,9 +134,7 @@ pub(crate) struct ParsedSignature {
 }
 
 pub(crate) fn parse_signature(value: &str) -> Result<ParsedSignature, FailureReason> {
-    let malformed = |detail: &str| FailureReason::MalformedHeader {
-        detail: detail.to_owned(),
-    };
+    let malformed = |detail: &str| FailureReason::MalformedHeader { detail: detail.to_owned() };
     let mut t: Option<(i64, String)> = None;
     let mut v1 = Vec::new();
     let mut v0 = 0;
@@ -152,10 +149,7 @@ pub(crate) fn parse_signature(value: &str) -> Result<ParsedSignature, FailureRea
             spaced = true;
         }
         let Some((key, val)) = pair.split_once('=') else {
-            notes.push(format!(
-                "Ignored an entry without '=': {:?}.",
-                json::truncate(pair, 40)
-            ));
+            notes.push(format!("Ignored an entry without '=': {:?}.", json::truncate(pair, 40)));
             continue;
         };
         if key.trim() != key || val.trim() != val {
@@ -164,9 +158,7 @@ pub(crate) fn parse_signature(value: &str) -> Result<ParsedSignature, FailureRea
         let (key, val) = (key.trim(), val.trim());
         match key {
             "t" => {
-                let parsed = val
-                    .parse::<i64>()
-                    .map_err(|_| malformed("t is not a number"))?;
+                let parsed = val.parse::<i64>().map_err(|_| malformed("t is not a number"))?;
                 if let Some((previous, _)) = &t
                     && *previous != parsed
                 {
@@ -182,12 +174,10 @@ pub(crate) fn parse_signature(value: &str) -> Result<ParsedSignature, FailureRea
     let (t, t_text) = t.ok_or_else(|| malformed("no t= entry"))?;
     if v1.is_empty() {
         return Err(match (v0, others.first()) {
-            (1.., _) => FailureReason::UnsupportedScheme {
-                scheme: "v0".to_owned(),
-            },
-            (0, Some(other)) if other.starts_with('v') => FailureReason::UnsupportedScheme {
-                scheme: other.clone(),
-            },
+            (1.., _) => FailureReason::UnsupportedScheme { scheme: "v0".to_owned() },
+            (0, Some(other)) if other.starts_with('v') => {
+                FailureReason::UnsupportedScheme { scheme: other.clone() }
+            }
             _ => malformed("no v1= entry"),
         });
     }
@@ -199,20 +189,12 @@ pub(crate) fn parse_signature(value: &str) -> Result<ParsedSignature, FailureRea
         );
     }
     if v0 > 0 {
-        notes.push(format!(
-            "Ignored {v0} v0= entr{} (not Fleiko's scheme).",
-            plural_y(v0)
-        ));
+        notes.push(format!("Ignored {v0} v0= entr{} (not Fleiko's scheme).", plural_y(v0)));
     }
     if !others.is_empty() {
         notes.push(format!("Ignored unknown entries: {}.", others.join(", ")));
     }
-    Ok(ParsedSignature {
-        t,
-        t_text,
-        v1,
-        notes,
-    })
+    Ok(ParsedSignature { t, t_text, v1, notes })
 }
 
 fn plural_y(n: usize) -> &'static str {
@@ -302,10 +284,7 @@ impl Provider for Fleiko {
 
         let mut notes = parsed.notes.clone();
         if headers.len() > 1 {
-            notes.push(format!(
-                "{} X-Fleiko-Signature headers were combined.",
-                headers.len()
-            ));
+            notes.push(format!("{} X-Fleiko-Signature headers were combined.", headers.len()));
         }
         let mut candidates = Vec::new();
         let mut first_error = None;
@@ -321,11 +300,7 @@ impl Provider for Fleiko {
                             parsed.v1.len()
                         ));
                     }
-                    candidates.push(Candidate {
-                        header: header.clone(),
-                        digest,
-                        notes: c_notes,
-                    });
+                    candidates.push(Candidate { header: header.clone(), digest, notes: c_notes });
                 }
                 Err(detail) => {
                     first_error.get_or_insert(detail);
@@ -413,14 +388,10 @@ impl Provider for Fleiko {
                 let diagnosis = signature::diagnose(opts.secrets, &candidates, req.body, &mac);
                 let mut v = signature::invalid(self.id(), opts.secrets, &candidates, diagnosis);
                 if outside {
-                    v.notes.push(format!(
-                        "Also: {}",
-                        window_sentence(skew, opts.tolerance_secs)
-                    ));
+                    v.notes.push(format!("Also: {}", window_sentence(skew, opts.tolerance_secs)));
                 }
                 if let Some(ts) = &mismatch {
-                    v.notes
-                        .push(format!("Also: {}", mismatch_sentence(parsed.t, ts)));
+                    v.notes.push(format!("Also: {}", mismatch_sentence(parsed.t, ts)));
                 }
                 v
             }
@@ -438,9 +409,9 @@ impl Provider for Fleiko {
         if let Some(raw) = req.header_text(ATTEMPT_HEADER) {
             match raw.parse::<u32>() {
                 Ok(n) => decoded.attempt = Some(n),
-                Err(_) => decoded.notes.push(format!(
-                    "X-Fleiko-Delivery-Attempt {raw:?} is not a number."
-                )),
+                Err(_) => decoded
+                    .notes
+                    .push(format!("X-Fleiko-Delivery-Attempt {raw:?} is not a number.")),
             }
         }
         let header_event = req.header_text(EVENT_HEADER).filter(|e| !e.is_empty());
@@ -456,9 +427,7 @@ impl Provider for Fleiko {
                 }
                 envelope(&body, &mut e, &mut decoded.notes);
             }
-            Err(error) => decoded
-                .notes
-                .push(format!("The body is not JSON ({error}); shown raw.")),
+            Err(error) => decoded.notes.push(format!("The body is not JSON ({error}); shown raw.")),
         }
         match (&e.event_type, &header_event) {
             (Some(body_type), Some(h)) if body_type != h => decoded.notes.push(format!(
@@ -470,9 +439,7 @@ impl Provider for Fleiko {
         if let Some(t) = &e.event_type {
             e.type_known = EVENT_TYPES.contains(&t.as_str());
             if !e.type_known {
-                decoded
-                    .notes
-                    .push(format!("Unknown event type '{t}': shown raw."));
+                decoded.notes.push(format!("Unknown event type '{t}': shown raw."));
             }
         }
         match e.event_type.as_deref() {
@@ -517,10 +484,7 @@ impl Provider for Fleiko {
             value.push_str(",v1=");
             value.push_str(&hex::encode(digest));
         }
-        vec![
-            (SIGNATURE_HEADER.to_owned(), value),
-            (TIMESTAMP_HEADER.to_owned(), t),
-        ]
+        vec![(SIGNATURE_HEADER.to_owned(), value), (TIMESTAMP_HEADER.to_owned(), t)]
     }
 
     fn samples(&self) -> Vec<Sample> {
@@ -585,11 +549,7 @@ impl Provider for Fleiko {
 }
 
 fn window_sentence(skew: i64, tolerance: u64) -> String {
-    let side = if skew >= 0 {
-        "in the past"
-    } else {
-        "in the future"
-    };
+    let side = if skew >= 0 { "in the past" } else { "in the future" };
     format!(
         "t is {} s {side}, outside the {tolerance} s window (by {} s).",
         skew.unsigned_abs(),
@@ -624,27 +584,16 @@ fn envelope(body: &Value, e: &mut FleikoEvent, notes: &mut Vec<String>) {
         .filter(|k| get(body, k).is_none())
         .collect();
     if !missing.is_empty() {
-        notes.push(format!(
-            "Envelope field(s) missing: {}.",
-            missing.join(", ")
-        ));
+        notes.push(format!("Envelope field(s) missing: {}.", missing.join(", ")));
     }
     let data = get(body, "data").unwrap_or(&Value::Null);
     // Fields may sit in data, in data.job, or (defensively) beside the envelope.
-    let places: Vec<&Value> = [
-        Some(data),
-        get(data, "job"),
-        get(data, "object"),
-        Some(body),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let places: Vec<&Value> = [Some(data), get(data, "job"), get(data, "object"), Some(body)]
+        .into_iter()
+        .flatten()
+        .collect();
     let find = |names: &[&str]| places.iter().find_map(|p| text_any(p, names));
-    let is_job_event = e
-        .event_type
-        .as_deref()
-        .is_some_and(|t| t.starts_with("job."));
+    let is_job_event = e.event_type.as_deref().is_some_and(|t| t.starts_with("job."));
     e.job_id = find(&["job_id", "job.id"])
         .or_else(|| is_job_event.then(|| text_any(data, &["id"])).flatten());
     e.job_reference = find(&["reference", "job_reference", "job_number", "ref"]);
@@ -698,11 +647,7 @@ fn summary(e: &FleikoEvent, attempt: Option<u32>) -> String {
             s
         }
         Some("customer_portal.booking_created") => {
-            let booking = e
-                .booking_id
-                .as_deref()
-                .or(e.job_id.as_deref())
-                .unwrap_or("?");
+            let booking = e.booking_id.as_deref().or(e.job_id.as_deref()).unwrap_or("?");
             match &e.customer {
                 Some(c) => format!("Portal booking {booking} by {c}"),
                 None => format!("Portal booking {booking}"),

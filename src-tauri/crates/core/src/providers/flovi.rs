@@ -24,14 +24,7 @@ pub const SIGNATURE_HEADER: &str = "x-hub-signature";
 pub const WEBHOOK_NAME: &str = "reservation_status_change";
 /// The event name the docs' example bodies carry instead.
 pub const BODY_EVENT_NAME: &str = "reservation_state_changed";
-pub const STATES: [&str; 6] = [
-    "created",
-    "taken",
-    "driving",
-    "sealed",
-    "final_costs",
-    "cancelled",
-];
+pub const STATES: [&str; 6] = ["created", "taken", "driving", "sealed", "final_costs", "cancelled"];
 pub const CANCELLATION_REASONS: [&str; 7] = [
     "DOUBLE_BOOKING",
     "NO_DRIVER_WAS_FOUND",
@@ -142,10 +135,7 @@ impl Provider for Flovi {
         }
         if let Some(body) = json::parse_for_detect(req.body) {
             let event = text_any(&body, &["event"]);
-            if event
-                .as_deref()
-                .is_some_and(|e| e == BODY_EVENT_NAME || e == WEBHOOK_NAME)
-            {
+            if event.as_deref().is_some_and(|e| e == BODY_EVENT_NAME || e == WEBHOOK_NAME) {
                 score += 45;
             } else if get(&body, "reservation").is_some() && get(&body, "state").is_some() {
                 score += 35;
@@ -175,10 +165,8 @@ impl Provider for Flovi {
         let mut malformed = None;
         let mut notes = Vec::new();
         if headers.len() > 1 {
-            notes.push(format!(
-                "{} x-hub-signature headers; every value was tried.",
-                headers.len()
-            ));
+            notes
+                .push(format!("{} x-hub-signature headers; every value was tried.", headers.len()));
         }
         for (name, value) in &headers {
             for token in value.split(',').filter(|t| !t.trim().is_empty()) {
@@ -217,9 +205,7 @@ impl Provider for Flovi {
             return v;
         }
         if let Some((_, scheme)) = &unsupported {
-            notes.push(format!(
-                "Ignored a {scheme}= value beside the sha256 signature."
-            ));
+            notes.push(format!("Ignored a {scheme}= value beside the sha256 signature."));
         }
         if opts.secrets.is_empty() {
             let mut v = signature::unchecked(self.id(), &candidates[0].header);
@@ -248,10 +234,7 @@ impl Provider for Flovi {
             .iter()
             .map(|secret| {
                 let digest = signature::hmac_sha256(secret, &[body]);
-                (
-                    SIGNATURE_HEADER.to_owned(),
-                    format!("sha256={}", hex::encode(digest)),
-                )
+                (SIGNATURE_HEADER.to_owned(), format!("sha256={}", hex::encode(digest)))
             })
             .collect()
     }
@@ -319,16 +302,12 @@ fn decode_body(body: &[u8]) -> Decoded {
         }
         Err(error) => {
             decoded.event_type = Some(WEBHOOK_NAME.to_owned());
-            decoded
-                .notes
-                .push(format!("The body is not JSON ({error}); shown raw."));
+            decoded.notes.push(format!("The body is not JSON ({error}); shown raw."));
             return decoded;
         }
     };
     if !value.is_object() {
-        decoded
-            .notes
-            .push("The body is JSON but not an object; shown raw.".to_owned());
+        decoded.notes.push("The body is JSON but not an object; shown raw.".to_owned());
         return decoded;
     }
 
@@ -357,16 +336,12 @@ fn decode_body(body: &[u8]) -> Decoded {
         let normalised = normalise_state(raw);
         if STATES.contains(&normalised.as_str()) {
             if &normalised != raw {
-                decoded
-                    .notes
-                    .push(format!("State '{raw}' read as '{normalised}'."));
+                decoded.notes.push(format!("State '{raw}' read as '{normalised}'."));
             }
             r.state = Some(normalised);
             r.state_known = true;
         } else {
-            decoded
-                .notes
-                .push(format!("Unknown state '{raw}': shown raw."));
+            decoded.notes.push(format!("Unknown state '{raw}': shown raw."));
             r.state = Some(raw.clone());
         }
     } else {
@@ -389,9 +364,7 @@ fn decode_body(body: &[u8]) -> Decoded {
             .notes
             .push("final_costs without vehicles (the docs say it includes them).".to_owned()),
         Some("sealed" | "final_costs") if r.costs.is_none() => {
-            decoded
-                .notes
-                .push("No costs in a sealed reservation.".to_owned());
+            decoded.notes.push("No costs in a sealed reservation.".to_owned());
         }
         Some("cancelled") if r.cancellation.is_none() => decoded
             .notes
@@ -408,10 +381,8 @@ fn decode_body(body: &[u8]) -> Decoded {
     decoded.event_id = text_any(&value, &["event_id", "id", "uuid"]).or_else(|| {
         let reservation = r.reservation_id.as_deref()?;
         let mut key = format!("{reservation}:{}", r.state.as_deref().unwrap_or("?"));
-        if let Some(at) = text_any(
-            &value,
-            &["timestamp", "updated_at", "changed_at", "created_at"],
-        ) {
+        if let Some(at) = text_any(&value, &["timestamp", "updated_at", "changed_at", "created_at"])
+        {
             key.push(':');
             key.push_str(&at);
         }
@@ -437,19 +408,12 @@ fn normalise_state(raw: &str) -> String {
         }
     }
     // The docs spell it "cancelled"; the American spelling is a likely variant.
-    if out == "canceled" {
-        "cancelled".to_owned()
-    } else {
-        out
-    }
+    if out == "canceled" { "cancelled".to_owned() } else { out }
 }
 
 fn driver(v: &Value) -> Option<FloviDriver> {
     let d = match v {
-        Value::String(name) => FloviDriver {
-            name: Some(name.clone()),
-            ..Default::default()
-        },
+        Value::String(name) => FloviDriver { name: Some(name.clone()), ..Default::default() },
         _ => FloviDriver {
             name: text_any(v, &["name", "full_name"]),
             phone: text_any(v, &["phone", "phone_number"]),
@@ -461,10 +425,9 @@ fn driver(v: &Value) -> Option<FloviDriver> {
 
 fn place(v: &Value) -> Option<FloviPlace> {
     let p = match v {
-        Value::String(address) => FloviPlace {
-            address: Some(address.clone()),
-            ..Default::default()
-        },
+        Value::String(address) => {
+            FloviPlace { address: Some(address.clone()), ..Default::default() }
+        }
         _ => FloviPlace {
             address: text_any(v, &["address", "street"]),
             zip: text_any(v, &["zip", "postal_code", "postcode", "zip_code"]),
@@ -510,10 +473,7 @@ fn costs(v: &Value, notes: &mut Vec<String>) -> Option<FloviCosts> {
 
 fn vehicle(v: &Value) -> Option<FloviVehicle> {
     let out = FloviVehicle {
-        license_plate: text_any(
-            v,
-            &["license_plate", "licence_plate", "plate", "registration"],
-        ),
+        license_plate: text_any(v, &["license_plate", "licence_plate", "plate", "registration"]),
         make: text_any(v, &["make", "brand"]),
         model: text_any(v, &["model"]),
         year: text_any(v, &["year", "model_year"]),
@@ -525,10 +485,9 @@ fn vehicle(v: &Value) -> Option<FloviVehicle> {
 /// The prose makes `cancellation_reason` a reason code; the example makes it an object.
 fn cancellation(body: &Value, notes: &mut Vec<String>) -> Option<FloviCancellation> {
     let (reason, mut comment) = match get(body, "cancellation_reason") {
-        Some(obj @ Value::Object(_)) => (
-            text_any(obj, &["reason", "code"]),
-            text_any(obj, &["comment", "message"]),
-        ),
+        Some(obj @ Value::Object(_)) => {
+            (text_any(obj, &["reason", "code"]), text_any(obj, &["comment", "message"]))
+        }
         Some(other) => (text(other), None),
         None => (None, None),
     };
@@ -538,17 +497,11 @@ fn cancellation(body: &Value, notes: &mut Vec<String>) -> Option<FloviCancellati
     if reason.is_none() && comment.is_none() {
         return None;
     }
-    let reason_known = reason
-        .as_deref()
-        .is_some_and(|r| CANCELLATION_REASONS.contains(&r));
+    let reason_known = reason.as_deref().is_some_and(|r| CANCELLATION_REASONS.contains(&r));
     if let Some(r) = reason.as_deref().filter(|_| !reason_known) {
         notes.push(format!("Unknown cancellation reason '{r}': shown raw."));
     }
-    Some(FloviCancellation {
-        reason,
-        reason_known,
-        comment,
-    })
+    Some(FloviCancellation { reason, reason_known, comment })
 }
 
 fn money(amount: f64, currency: Option<&str>) -> String {
@@ -575,10 +528,7 @@ fn summary(r: &FloviReservation) -> String {
     if from.is_some() || to.is_some() {
         parts.push(format!("{} → {}", from.unwrap_or("?"), to.unwrap_or("?")));
     }
-    if let Some(total) = r
-        .costs
-        .as_ref()
-        .and_then(|c| c.total.map(|t| (t, c.currency.as_deref())))
+    if let Some(total) = r.costs.as_ref().and_then(|c| c.total.map(|t| (t, c.currency.as_deref())))
     {
         parts.push(money(total.0, total.1));
     }

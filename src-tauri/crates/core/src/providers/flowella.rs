@@ -70,9 +70,7 @@ pub struct FlowellaEvent {
 /// Header names that say "signature" rank first when several values look like digests.
 fn signature_like(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    ["signature", "sig", "hmac", "digest"]
-        .iter()
-        .any(|w| name.contains(w))
+    ["signature", "sig", "hmac", "digest"].iter().any(|w| name.contains(w))
 }
 
 /// Every `[scheme=]<64 hex>` token in every header value, signature-like names first.
@@ -82,10 +80,7 @@ fn scan_headers(req: &RequestView) -> (Vec<Candidate>, Option<(String, String)>)
     for (name, value) in req.headers {
         let name = signature::lossy(name);
         let value = signature::lossy(value);
-        for token in value
-            .split([',', ';', ' ', '\t'])
-            .map(|t| t.trim().trim_matches('"'))
-        {
+        for token in value.split([',', ';', ' ', '\t']).map(|t| t.trim().trim_matches('"')) {
             let (scheme, hex_text) = match token.split_once('=') {
                 Some((scheme, rest)) => (Some(scheme.trim().to_ascii_lowercase()), rest.trim()),
                 None => (None, token),
@@ -261,11 +256,7 @@ impl Provider for Flowella {
     }
 
     fn verify(&self, req: &RequestView, opts: &VerifyOptions) -> Verification {
-        match opts
-            .signature_header
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-        {
+        match opts.signature_header.map(str::trim).filter(|h| !h.is_empty()) {
             Some(name) => self.verify_configured(req, opts, name),
             None => self.verify_search(req, opts),
         }
@@ -283,16 +274,12 @@ impl Provider for Flowella {
                 body
             }
             Err(error) => {
-                decoded
-                    .notes
-                    .push(format!("The body is not JSON ({error}); shown raw."));
+                decoded.notes.push(format!("The body is not JSON ({error}); shown raw."));
                 return decoded;
             }
         };
         if !body.is_object() {
-            decoded
-                .notes
-                .push("The body is JSON but not an object; shown raw.".to_owned());
+            decoded.notes.push("The body is JSON but not an object; shown raw.".to_owned());
             return decoded;
         }
         let e = event(&body, &mut decoded.notes);
@@ -416,11 +403,8 @@ fn event(body: &Value, notes: &mut Vec<String>) -> FlowellaEvent {
             })
             .flatten()
     });
-    e.conversation_id = find(&["conversation_id", "conversation.id"]).or_else(|| {
-        (family == "conversation")
-            .then(|| text_any(data, &["id"]))
-            .flatten()
-    });
+    e.conversation_id = find(&["conversation_id", "conversation.id"])
+        .or_else(|| (family == "conversation").then(|| text_any(data, &["id"])).flatten());
     e.direction = find(&["direction"]).or_else(|| match kind.as_str() {
         "message.received" => Some("inbound".to_owned()),
         "message.sent" | "message.delivered" | "message.read" | "message.failed" => {
@@ -429,48 +413,23 @@ fn event(body: &Value, notes: &mut Vec<String>) -> FlowellaEvent {
         _ => None,
     });
     let counterpart: &[&str] = if e.direction.as_deref() == Some("inbound") {
-        &[
-            "contact.phone",
-            "contact.wa_id",
-            "from",
-            "phone",
-            "wa_id",
-            "contact_phone",
-        ]
+        &["contact.phone", "contact.wa_id", "from", "phone", "wa_id", "contact_phone"]
     } else {
-        &[
-            "contact.phone",
-            "contact.wa_id",
-            "to",
-            "recipient",
-            "phone",
-            "wa_id",
-            "contact_phone",
-        ]
+        &["contact.phone", "contact.wa_id", "to", "recipient", "phone", "wa_id", "contact_phone"]
     };
     e.contact = find(counterpart);
     e.contact_name = find(&["contact.name", "contact_name", "profile.name"]);
     e.text = find(&["text.body", "text", "body", "content", "caption"]);
-    e.template_name = find(&["template.name", "template_name"]).or_else(|| {
-        (family == "template")
-            .then(|| text_any(data, &["name"]))
-            .flatten()
-    });
+    e.template_name = find(&["template.name", "template_name"])
+        .or_else(|| (family == "template").then(|| text_any(data, &["name"])).flatten());
     e.status = find(&["status", "new_status"]);
     e.previous_status = find(&["previous_status", "old_status", "from_status"]);
-    e.error = find(&[
-        "error.message",
-        "error.title",
-        "error",
-        "failure_reason",
-        "reason",
-    ])
-    .or_else(|| {
-        let errors = get(data, "errors")?.as_array()?;
-        errors
-            .first()
-            .and_then(|first| text_any(first, &["message", "title"]))
-    });
+    e.error = find(&["error.message", "error.title", "error", "failure_reason", "reason"]).or_else(
+        || {
+            let errors = get(data, "errors")?.as_array()?;
+            errors.first().and_then(|first| text_any(first, &["message", "title"]))
+        },
+    );
     e.channel = find(&["channel"]);
     e.fields = json::flatten(data, 60);
     if kind == "message.failed" && e.error.is_none() {
@@ -492,11 +451,7 @@ fn summary(e: &FlowellaEvent) -> String {
         kind @ ("message.sent" | "message.delivered" | "message.read") => {
             let verb = kind.trim_start_matches("message.");
             let to = contact.map(|c| format!(" to {c}")).unwrap_or_default();
-            let what = e
-                .template_name
-                .as_deref()
-                .map(|t| format!(" ({t})"))
-                .unwrap_or_default();
+            let what = e.template_name.as_deref().map(|t| format!(" ({t})")).unwrap_or_default();
             format!("Message{to} {verb}{what}")
         }
         "message.failed" => {
@@ -512,20 +467,13 @@ fn summary(e: &FlowellaEvent) -> String {
             format!("Conversation {verb}{with}")
         }
         "optout.created" => {
-            let on = e
-                .channel
-                .as_deref()
-                .map(|c| format!(" on {c}"))
-                .unwrap_or_default();
+            let on = e.channel.as_deref().map(|c| format!(" on {c}")).unwrap_or_default();
             format!("{} opted out{on}", contact.unwrap_or("A contact"))
         }
         "template.status_updated" => format!(
             "Template {} {}→ {}",
             e.template_name.as_deref().unwrap_or("?"),
-            e.previous_status
-                .as_deref()
-                .map(|p| format!("{p} "))
-                .unwrap_or_default(),
+            e.previous_status.as_deref().map(|p| format!("{p} ")).unwrap_or_default(),
             e.status.as_deref().unwrap_or("?")
         ),
         "" => "Flowella delivery".to_owned(),

@@ -119,11 +119,7 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn ws(&mut self) {
-        while self
-            .s
-            .get(self.i)
-            .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-        {
+        while self.s.get(self.i).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
             self.i += 1;
         }
     }
@@ -368,11 +364,7 @@ fn write_str(token: &[u8], escapes: Escapes, out: &mut Vec<u8>) -> Option<()> {
 pub(crate) fn layout_of(node: &Node, body: &[u8]) -> Option<Layout> {
     let body = body.strip_suffix(b"\n").unwrap_or(body);
     LAYOUTS.into_iter().find(|&layout| {
-        let style = Style {
-            layout,
-            sort_keys: false,
-            escapes: Escapes::AsIs,
-        };
+        let style = Style { layout, sort_keys: false, escapes: Escapes::AsIs };
         emit(node, style).is_some_and(|out| out == body)
     })
 }
@@ -465,11 +457,7 @@ pub(crate) fn flatten(value: &Value, limit: usize) -> Vec<DecodedField> {
         match v {
             Value::Object(map) => {
                 for (k, child) in map.iter().rev() {
-                    let p = if path.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{path}.{k}")
-                    };
+                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
                     stack.push((p, child));
                 }
             }
@@ -480,10 +468,7 @@ pub(crate) fn flatten(value: &Value, limit: usize) -> Vec<DecodedField> {
             }
             scalar => {
                 let shown = text(scalar).unwrap_or_else(|| "null".to_owned());
-                out.push(DecodedField {
-                    path,
-                    value: truncate(&shown, MAX_VALUE_CHARS),
-                });
+                out.push(DecodedField { path, value: truncate(&shown, MAX_VALUE_CHARS) });
             }
         }
     }
@@ -521,27 +506,11 @@ mod tests {
         let pretty = b"{\n  \"b\": [\n    1,\n    2.50\n  ],\n  \"a\": {},\n  \"c\": \"x\\ny\"\n}";
         let node = parse_tree(pretty).unwrap();
         assert_eq!(layout_of(&node, pretty), Some(Layout::Indent("  ")));
-        let compact = Style {
-            layout: Layout::Compact,
-            sort_keys: false,
-            escapes: Escapes::AsIs,
-        };
-        assert_eq!(
-            emit(&node, compact).unwrap(),
-            b"{\"b\":[1,2.50],\"a\":{},\"c\":\"x\\ny\"}"
-        );
-        let sorted = Style {
-            sort_keys: true,
-            ..compact
-        };
-        assert_eq!(
-            emit(&node, sorted).unwrap(),
-            b"{\"a\":{},\"b\":[1,2.50],\"c\":\"x\\ny\"}"
-        );
-        let spaced = Style {
-            layout: Layout::Spaced,
-            ..compact
-        };
+        let compact = Style { layout: Layout::Compact, sort_keys: false, escapes: Escapes::AsIs };
+        assert_eq!(emit(&node, compact).unwrap(), b"{\"b\":[1,2.50],\"a\":{},\"c\":\"x\\ny\"}");
+        let sorted = Style { sort_keys: true, ..compact };
+        assert_eq!(emit(&node, sorted).unwrap(), b"{\"a\":{},\"b\":[1,2.50],\"c\":\"x\\ny\"}");
+        let spaced = Style { layout: Layout::Spaced, ..compact };
         assert_eq!(
             emit(&node, spaced).unwrap(),
             b"{\"b\": [1, 2.50], \"a\": {}, \"c\": \"x\\ny\"}"
@@ -551,23 +520,10 @@ mod tests {
     #[test]
     fn escapes_like_php_and_python() {
         let node = parse_tree("{\"u\":\"a/ä😀\"}".as_bytes()).unwrap();
-        let style = Style {
-            layout: Layout::Compact,
-            sort_keys: false,
-            escapes: Escapes::Ascii,
-        };
-        assert_eq!(
-            emit(&node, style).unwrap(),
-            b"{\"u\":\"a/\\u00e4\\ud83d\\ude00\"}"
-        );
-        let php = Style {
-            escapes: Escapes::AsciiAndSlash,
-            ..style
-        };
-        assert_eq!(
-            emit(&node, php).unwrap(),
-            b"{\"u\":\"a\\/\\u00e4\\ud83d\\ude00\"}"
-        );
+        let style = Style { layout: Layout::Compact, sort_keys: false, escapes: Escapes::Ascii };
+        assert_eq!(emit(&node, style).unwrap(), b"{\"u\":\"a/\\u00e4\\ud83d\\ude00\"}");
+        let php = Style { escapes: Escapes::AsciiAndSlash, ..style };
+        assert_eq!(emit(&node, php).unwrap(), b"{\"u\":\"a\\/\\u00e4\\ud83d\\ude00\"}");
     }
 
     #[test]

@@ -110,8 +110,7 @@ impl<'a> RequestView<'a> {
 
     /// The first value of header `name` as trimmed text (invalid UTF-8 replaced).
     pub fn header_text(&self, name: &str) -> Option<String> {
-        self.header(name)
-            .map(|v| String::from_utf8_lossy(v).trim().to_owned())
+        self.header(name).map(|v| String::from_utf8_lossy(v).trim().to_owned())
     }
 }
 
@@ -125,10 +124,7 @@ pub struct Secret {
 
 impl Secret {
     pub fn new(label: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
-        Secret {
-            label: label.into(),
-            value: value.into(),
-        }
+        Secret { label: label.into(), value: value.into() }
     }
 
     /// The label of the secret at `index` in order of preference.
@@ -142,11 +138,7 @@ impl Secret {
 
     /// Secrets labelled by their position: the first is "current", then "previous"...
     pub fn ranked<V: Into<Vec<u8>>>(values: impl IntoIterator<Item = V>) -> Vec<Secret> {
-        values
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| Secret::new(Secret::label_for(i), v))
-            .collect()
+        values.into_iter().enumerate().map(|(i, v)| Secret::new(Secret::label_for(i), v)).collect()
     }
 }
 
@@ -155,10 +147,7 @@ impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Secret")
             .field("label", &self.label)
-            .field(
-                "value",
-                &format_args!("<{} bytes redacted>", self.value.len()),
-            )
+            .field("value", &format_args!("<{} bytes redacted>", self.value.len()))
             .finish()
     }
 }
@@ -242,11 +231,7 @@ impl Verification {
 
 /// Why a signature did not verify.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 #[ts(export)]
 pub enum FailureReason {
     /// Nothing matched with any secret and no change to the body explains it.
@@ -282,29 +267,16 @@ impl fmt::Display for FailureReason {
         match self {
             FailureReason::WrongSecret => f.write_str("wrong secret"),
             FailureReason::BodyChanged { change } => write!(f, "body changed: {change}"),
-            FailureReason::TimestampOutsideWindow {
-                skew_secs,
-                tolerance_secs,
-            } => {
-                let side = if *skew_secs >= 0 {
-                    "in the past"
-                } else {
-                    "in the future"
-                };
+            FailureReason::TimestampOutsideWindow { skew_secs, tolerance_secs } => {
+                let side = if *skew_secs >= 0 { "in the past" } else { "in the future" };
                 write!(
                     f,
                     "timestamp {} s {side}, outside the {tolerance_secs} s window",
                     skew_secs.unsigned_abs()
                 )
             }
-            FailureReason::TimestampMismatch {
-                header_t,
-                timestamp_header,
-            } => {
-                write!(
-                    f,
-                    "timestamp header {timestamp_header:?} differs from t={header_t}"
-                )
+            FailureReason::TimestampMismatch { header_t, timestamp_header } => {
+                write!(f, "timestamp header {timestamp_header:?} differs from t={header_t}")
             }
             FailureReason::MalformedHeader { detail } => write!(f, "malformed header: {detail}"),
             FailureReason::UnsupportedScheme { scheme } => write!(f, "unsupported scheme {scheme}"),
@@ -415,10 +387,7 @@ pub fn detect(req: &RequestView) -> Option<ProviderId> {
 
 /// Every sample of every provider.
 pub fn all_samples() -> Vec<Sample> {
-    ProviderId::ALL
-        .into_iter()
-        .flat_map(|id| provider(id).samples())
-        .collect()
+    ProviderId::ALL.into_iter().flat_map(|id| provider(id).samples()).collect()
 }
 
 #[cfg(test)]

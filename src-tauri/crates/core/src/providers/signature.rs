@@ -39,11 +39,7 @@ pub(crate) fn parse_hex_digest(text: &str, what: &str) -> Result<HexDigest, Stri
         return Err(format!("{what} is odd-length hex ({} digits)", text.len()));
     }
     if text.len() != 64 {
-        let hint = if text.len() == 40 {
-            " (SHA-1 length)"
-        } else {
-            ""
-        };
+        let hint = if text.len() == 40 { " (SHA-1 length)" } else { "" };
         return Err(format!(
             "{what} has {} hex digits{hint}, expected 64 for HMAC-SHA256",
             text.len()
@@ -82,10 +78,7 @@ pub(crate) fn parse_prefixed_token(token: &str, what: &str) -> Token {
     match scheme {
         Some(s) if !s.eq_ignore_ascii_case("sha256") => Token::Unsupported(s.to_ascii_lowercase()),
         _ => match parse_hex_digest(hex_text, what) {
-            Ok(digest) => Token::Digest {
-                digest,
-                prefixed: scheme.is_some(),
-            },
+            Ok(digest) => Token::Digest { digest, prefixed: scheme.is_some() },
             Err(detail) => Token::Malformed(detail),
         },
     }
@@ -301,21 +294,9 @@ mod tests {
 
     #[test]
     fn hex_digest_errors_name_the_problem() {
-        assert!(
-            parse_hex_digest("zz", "v1")
-                .unwrap_err()
-                .contains("not hex")
-        );
-        assert!(
-            parse_hex_digest("abc", "v1")
-                .unwrap_err()
-                .contains("odd-length")
-        );
-        assert!(
-            parse_hex_digest(&"a".repeat(40), "v1")
-                .unwrap_err()
-                .contains("SHA-1")
-        );
+        assert!(parse_hex_digest("zz", "v1").unwrap_err().contains("not hex"));
+        assert!(parse_hex_digest("abc", "v1").unwrap_err().contains("odd-length"));
+        assert!(parse_hex_digest(&"a".repeat(40), "v1").unwrap_err().contains("SHA-1"));
         assert!(parse_hex_digest("", "v1").unwrap_err().contains("empty"));
         let ok = parse_hex_digest(&"AB".repeat(32), "v1").unwrap();
         assert!(ok.uppercase);
@@ -333,20 +314,11 @@ mod tests {
             parse_prefixed_token(&format!("SHA256={hex}"), "x"),
             Token::Digest { prefixed: true, .. }
         ));
-        assert!(matches!(
-            parse_prefixed_token(&hex, "x"),
-            Token::Digest {
-                prefixed: false,
-                ..
-            }
-        ));
+        assert!(matches!(parse_prefixed_token(&hex, "x"), Token::Digest { prefixed: false, .. }));
         assert!(
             matches!(parse_prefixed_token("sha1=abcd", "x"), Token::Unsupported(s) if s == "sha1")
         );
-        assert!(matches!(
-            parse_prefixed_token("nothex", "x"),
-            Token::Malformed(_)
-        ));
+        assert!(matches!(parse_prefixed_token("nothex", "x"), Token::Malformed(_)));
     }
 
     #[test]

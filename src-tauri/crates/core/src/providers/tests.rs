@@ -25,21 +25,13 @@ impl OwnedRequest {
 
     pub fn with_headers(headers: Vec<(String, String)>, body: impl AsRef<[u8]>) -> Self {
         OwnedRequest {
-            headers: headers
-                .into_iter()
-                .map(|(n, v)| (n.into_bytes(), v.into_bytes()))
-                .collect(),
+            headers: headers.into_iter().map(|(n, v)| (n.into_bytes(), v.into_bytes())).collect(),
             body: body.as_ref().to_vec(),
         }
     }
 
     pub fn view(&self) -> RequestView<'_> {
-        RequestView {
-            method: "POST",
-            path: "/hook",
-            headers: &self.headers,
-            body: &self.body,
-        }
+        RequestView { method: "POST", path: "/hook", headers: &self.headers, body: &self.body }
     }
 }
 
@@ -57,10 +49,7 @@ pub(crate) fn verify(
 }
 
 fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../../shared/vectors/signatures.json"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../../shared/vectors/signatures.json");
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }
@@ -91,10 +80,7 @@ fn published_vectors_verify_as_published() {
                 assert_eq!(v.header.as_deref(), Some(name), "{ctx}");
                 if expected_valid {
                     assert_eq!(v.matched_secret.as_deref(), Some("current"), "{ctx}");
-                    assert!(
-                        value.contains(v.matched_signature.as_deref().unwrap()),
-                        "{ctx}"
-                    );
+                    assert!(value.contains(v.matched_signature.as_deref().unwrap()), "{ctx}");
                     continue;
                 }
                 assert_eq!(v.status, SignatureStatus::Invalid, "{ctx}");
@@ -133,10 +119,7 @@ fn provider_ids_parse_print_and_serialise() {
         assert_eq!(serde_json::to_value(id).unwrap(), json!(id.as_str()));
         assert_eq!(provider(id).id(), id);
     }
-    assert_eq!(
-        " Fleiko ".parse::<ProviderId>().unwrap(),
-        ProviderId::Fleiko
-    );
+    assert_eq!(" Fleiko ".parse::<ProviderId>().unwrap(), ProviderId::Fleiko);
     assert_eq!(
         "stripe".parse::<ProviderId>(),
         Err(ProviderError::UnknownProvider("stripe".to_owned()))
@@ -145,18 +128,12 @@ fn provider_ids_parse_print_and_serialise() {
 
 #[test]
 fn ui_types_serialise_in_camel_case_with_kind_tags() {
-    let reason = FailureReason::TimestampOutsideWindow {
-        skew_secs: 301,
-        tolerance_secs: 300,
-    };
+    let reason = FailureReason::TimestampOutsideWindow { skew_secs: 301, tolerance_secs: 300 };
     assert_eq!(
         serde_json::to_value(&reason).unwrap(),
         json!({"kind": "timestampOutsideWindow", "skewSecs": 301, "toleranceSecs": 300})
     );
-    let mismatch = FailureReason::TimestampMismatch {
-        header_t: 5,
-        timestamp_header: "6".into(),
-    };
+    let mismatch = FailureReason::TimestampMismatch { header_t: 5, timestamp_header: "6".into() };
     assert_eq!(
         serde_json::to_value(&mismatch).unwrap(),
         json!({"kind": "timestampMismatch", "headerT": 5, "timestampHeader": "6"})
@@ -189,22 +166,10 @@ fn every_documented_event_has_a_sample_that_decodes_verifies_and_is_detected() {
     let expected: Vec<(ProviderId, Vec<String>)> = vec![
         (
             ProviderId::Flovi,
-            flovi::STATES
-                .iter()
-                .map(|s| format!("{}.{s}", flovi::WEBHOOK_NAME))
-                .collect(),
+            flovi::STATES.iter().map(|s| format!("{}.{s}", flovi::WEBHOOK_NAME)).collect(),
         ),
-        (
-            ProviderId::Flowella,
-            flowella::EVENT_TYPES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        ),
-        (
-            ProviderId::Fleiko,
-            fleiko::EVENT_TYPES.iter().map(|s| s.to_string()).collect(),
-        ),
+        (ProviderId::Flowella, flowella::EVENT_TYPES.iter().map(|s| s.to_string()).collect()),
+        (ProviderId::Fleiko, fleiko::EVENT_TYPES.iter().map(|s| s.to_string()).collect()),
     ];
     let now = 1_717_420_800;
     for (id, events) in expected {
@@ -213,11 +178,7 @@ fn every_documented_event_has_a_sample_that_decodes_verifies_and_is_detected() {
         assert_eq!(names, events, "{id}");
         for sample in &samples {
             assert_eq!(sample.provider, id);
-            assert!(
-                serde_json::from_str::<Value>(&sample.body).is_ok(),
-                "{}",
-                sample.event
-            );
+            assert!(serde_json::from_str::<Value>(&sample.body).is_ok(), "{}", sample.event);
             let headers = sample.signed_headers(&[b"whsec_sample"], now);
             let req = OwnedRequest::with_headers(headers, &sample.body);
 
@@ -226,10 +187,7 @@ fn every_documented_event_has_a_sample_that_decodes_verifies_and_is_detected() {
             assert!(decoded.event_id.is_some(), "{}: {decoded:?}", sample.event);
             assert!(decoded.summary.is_some());
             assert!(
-                decoded
-                    .notes
-                    .iter()
-                    .all(|n| !n.contains("nknown") && !n.contains("without")),
+                decoded.notes.iter().all(|n| !n.contains("nknown") && !n.contains("without")),
                 "{}: {:?}",
                 sample.event,
                 decoded.notes
@@ -245,10 +203,7 @@ fn every_documented_event_has_a_sample_that_decodes_verifies_and_is_detected() {
 
 #[test]
 fn detection_leaves_plain_requests_alone() {
-    let req = OwnedRequest::new(
-        &[("content-type", "application/json")],
-        r#"{"hello":"world"}"#,
-    );
+    let req = OwnedRequest::new(&[("content-type", "application/json")], r#"{"hello":"world"}"#);
     assert_eq!(detect(&req.view()), None);
     let github = OwnedRequest::new(
         &[("X-Hub-Signature", "sha1=abc"), ("X-GitHub-Event", "push")],
@@ -265,10 +220,7 @@ fn header_names_are_case_insensitive() {
         for case in [str::to_ascii_lowercase, str::to_ascii_uppercase] {
             let headers = signed.iter().map(|(n, v)| (case(n), v.clone())).collect();
             let req = OwnedRequest::with_headers(headers, body);
-            assert!(
-                verify(id, &req, &secrets(&["s3cret"]), 1000).is_valid(),
-                "{id}"
-            );
+            assert!(verify(id, &req, &secrets(&["s3cret"]), 1000).is_valid(), "{id}");
         }
     }
 }
@@ -461,13 +413,7 @@ proptest! {
 fn decode_survives_hostile_bodies() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let huge = r#"{"reservation": 1e400, "created": 99999999999999999999999, "state": "sealed"}"#;
-    let bodies: [&[u8]; 5] = [
-        b"",
-        b"\xff\xfe\x00",
-        deep.as_bytes(),
-        huge.as_bytes(),
-        b"[1,2]",
-    ];
+    let bodies: [&[u8]; 5] = [b"", b"\xff\xfe\x00", deep.as_bytes(), huge.as_bytes(), b"[1,2]"];
     for id in ProviderId::ALL {
         for body in bodies {
             let req = OwnedRequest::new(&[], body);

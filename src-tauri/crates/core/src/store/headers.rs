@@ -38,10 +38,7 @@ pub fn to_text_pairs(headers: &[(Vec<u8>, Vec<u8>)]) -> Vec<(String, String)> {
     headers
         .iter()
         .map(|(n, v)| {
-            (
-                String::from_utf8_lossy(n).into_owned(),
-                String::from_utf8_lossy(v).into_owned(),
-            )
+            (String::from_utf8_lossy(n).into_owned(), String::from_utf8_lossy(v).into_owned())
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! SQLite storage: one writer thread commits captured deliveries in groups; readers use their
 //! own connections, so the CLI and the UI can read while the listener writes.
 
+pub mod endpoints;
 pub mod headers;
 mod model;
 mod query;
@@ -15,8 +16,10 @@ use rusqlite_migration::{M, Migrations};
 use tokio::sync::broadcast;
 
 pub use model::{
-    DeliveryDetail, DeliveryQuery, DeliverySummary, Endpoint, EndpointCount, NewDelivery,
+    AttemptInfo, DeliveryAnalysis, DeliveryDetail, DeliveryGroup, DeliveryQuery, DeliverySummary,
+    Endpoint, EndpointCount, EndpointInput, EndpointSettings, NewDelivery,
 };
+pub use query::status_text;
 pub use writer::Writer;
 
 /// The database file inside a data dir.
@@ -28,24 +31,19 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create data dir {path}: {source}")]
-    DataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    DataDir { path: PathBuf, source: std::io::Error },
     #[error("store {path} is unreadable or corrupt: {source}")]
-    Corrupt {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
+    Corrupt { path: PathBuf, source: rusqlite::Error },
     #[error("store {path} cannot be migrated: {source}")]
-    Migration {
-        path: PathBuf,
-        source: rusqlite_migration::Error,
-    },
+    Migration { path: PathBuf, source: rusqlite_migration::Error },
     #[error("store query failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("delivery {0} not found")]
     NotFound(i64),
+    #[error("endpoint {0} not found")]
+    EndpointNotFound(String),
+    #[error("{0}")]
+    Invalid(String),
     #[error("commit failed: {0}")]
     Commit(String),
     #[error("the store's writer has stopped")]
@@ -55,7 +53,10 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("migrations/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("migrations/0001_init.sql")),
+        M::up(include_str!("migrations/0002_providers.sql")),
+    ])
 }
 
 /// How far a commit goes before the listener answers 2xx.
@@ -76,9 +77,7 @@ impl std::str::FromStr for SyncMode {
         match s {
             "normal" => Ok(Self::Normal),
             "full" => Ok(Self::Full),
-            other => Err(format!(
-                "unknown sync mode {other:?} (expected normal or full)"
-            )),
+            other => Err(format!("unknown sync mode {other:?} (expected normal or full)")),
         }
     }
 }
@@ -93,10 +92,7 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self {
-            retention: DEFAULT_RETENTION,
-            sync: SyncMode::default(),
-        }
+        Self { retention: DEFAULT_RETENTION, sync: SyncMode::default() }
     }
 }
 
@@ -117,23 +113,15 @@ struct Inner {
 impl Store {
     /// Opens (creating and migrating if needed) the store in `data_dir`.
     pub fn open(data_dir: &Path, options: StoreOptions) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
-            path: data_dir.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StoreError::DataDir { path: data_dir.to_path_buf(), source })?;
         let path = data_dir.join(DB_FILE);
         let mut conn = open_connection(&path)?;
         conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|source| StoreError::Corrupt {
-                path: path.clone(),
-                source,
-            })?;
+            .map_err(|source| StoreError::Corrupt { path: path.clone(), source })?;
         migrations()
             .to_latest(&mut conn)
-            .map_err(|source| StoreError::Migration {
-                path: path.clone(),
-                source,
-            })?;
+            .map_err(|source| StoreError::Migration { path: path.clone(), source })?;
         drop(conn);
         let (events, _) = broadcast::channel(4096);
         Ok(Self {
@@ -168,33 +156,29 @@ impl Store {
             SyncMode::Full => "FULL",
         };
         conn.pragma_update(None, "synchronous", sync)?;
-        let writer = Writer::start(
-            conn,
-            self.inner.events.clone(),
-            self.inner.options.retention,
-        )?;
+        // A bigger cache and rarer checkpoints keep the single writer off the disk's
+        // critical path during bursts; readers do not need either.
+        conn.pragma_update(None, "cache_size", -8_192)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 8_192)?;
+        let writer = Writer::start(conn, self.inner.events.clone(), self.inner.options.retention)?;
         *slot = Some(writer.clone());
         Ok(writer)
     }
 
-    /// Runs `f` on a pooled read connection (blocking: call from a blocking context).
+    /// Runs `f` on a pooled connection (blocking: call from a blocking context).
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let pooled = self
-            .inner
-            .readers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop();
-        let conn = match pooled {
+        self.write(|conn| f(conn))
+    }
+
+    /// Runs `f` on a pooled connection that may write (endpoint settings; rare and small).
+    pub fn write<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let pooled = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut conn = match pooled {
             Some(conn) => conn,
             None => open_connection(&self.inner.path)?,
         };
-        let out = f(&conn);
-        self.inner
-            .readers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(conn);
+        let out = f(&mut conn);
+        self.inner.readers.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
         out
     }
 
@@ -202,6 +186,7 @@ impl Store {
         self.read(|c| query::list(c, q))
     }
 
+    /// A delivery without its body, decoded by its provider.
     pub fn detail(&self, id: i64) -> Result<DeliveryDetail> {
         self.read(|c| query::detail(c, id))
     }
@@ -209,6 +194,14 @@ impl Store {
     /// The body exactly as received; empty for a refused (oversize) body.
     pub fn body(&self, id: i64) -> Result<Vec<u8>> {
         self.read(|c| query::body(c, id))
+    }
+
+    pub fn group(&self, id: i64) -> Result<(Option<String>, Vec<DeliverySummary>)> {
+        self.read(|c| query::group(c, id))
+    }
+
+    pub fn event_types(&self) -> Result<Vec<String>> {
+        self.read(query::event_types)
     }
 
     /// Header bytes exactly as received, in arrival order.
@@ -230,20 +223,15 @@ impl Store {
 }
 
 fn open_connection(path: &Path) -> Result<Connection> {
-    let corrupt = |source| StoreError::Corrupt {
-        path: path.to_path_buf(),
-        source,
-    };
+    let corrupt = |source| StoreError::Corrupt { path: path.to_path_buf(), source };
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(corrupt)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(corrupt)?;
     // A garbage file opens fine and fails on first read: read now, so the error names the file.
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
-        .map_err(corrupt)?;
-    conn.pragma_update(None, "foreign_keys", "ON")
-        .map_err(corrupt)?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(())).map_err(corrupt)?;
+    conn.pragma_update(None, "foreign_keys", "ON").map_err(corrupt)?;
     Ok(conn)
 }
 
@@ -260,9 +248,7 @@ mod tests {
     fn garbage_file_is_reported_as_corrupt() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(DB_FILE), vec![0x42; 8192]).unwrap();
-        let err = Store::open(dir.path(), StoreOptions::default())
-            .err()
-            .unwrap();
+        let err = Store::open(dir.path(), StoreOptions::default()).err().unwrap();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
         assert!(err.to_string().contains(DB_FILE));
     }
@@ -271,12 +257,7 @@ mod tests {
     fn default_endpoints_exist_on_first_run() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-        let names: Vec<_> = store
-            .endpoints()
-            .unwrap()
-            .into_iter()
-            .map(|e| e.path_prefix)
-            .collect();
+        let names: Vec<_> = store.endpoints().unwrap().into_iter().map(|e| e.path_prefix).collect();
         assert_eq!(names, ["/flovi", "/flowella", "/fleiko"]);
     }
 }
@@ -301,30 +282,21 @@ mod search_tests {
             provider: None,
             response_status: 200,
             response_latency_us: 0,
+            analysis: DeliveryAnalysis::default(),
         }
     }
 
     fn search(store: &Store, text: &str) -> Vec<String> {
-        let q = DeliveryQuery {
-            search: Some(text.into()),
-            ..DeliveryQuery::default()
-        };
-        store
-            .list(&q)
-            .unwrap()
-            .into_iter()
-            .map(|d| d.path)
-            .collect()
+        let q = DeliveryQuery { search: Some(text.into()), ..DeliveryQuery::default() };
+        store.list(&q).unwrap().into_iter().map(|d| d.path).collect()
     }
 
     fn indexed_upto(store: &Store) -> i64 {
         store
             .read(|c| {
-                Ok(c.query_row(
-                    "SELECT value FROM meta WHERE key = 'fts_indexed_upto'",
-                    [],
-                    |r| r.get(0),
-                )?)
+                Ok(c.query_row("SELECT value FROM meta WHERE key = 'fts_indexed_upto'", [], |r| {
+                    r.get(0)
+                })?)
             })
             .unwrap()
     }
@@ -348,21 +320,14 @@ mod search_tests {
             ("req-/b", &["/b"]),
             ("nothing", &[]),
         ];
-        let before: Vec<_> = expectations
-            .iter()
-            .map(|(t, _)| search(&store, t))
-            .collect();
+        let before: Vec<_> = expectations.iter().map(|(t, _)| search(&store, t)).collect();
         for _ in 0..200 {
             if indexed_upto(&store) == 3 {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        assert_eq!(
-            indexed_upto(&store),
-            3,
-            "the idle writer indexes everything"
-        );
+        assert_eq!(indexed_upto(&store), 3, "the idle writer indexes everything");
         for ((text, want), before) in expectations.iter().zip(before) {
             assert_eq!(search(&store, text), *want, "indexed search for {text:?}");
             assert_eq!(before, *want, "search for {text:?} racing the index");

@@ -3,6 +3,8 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use crate::providers::{self, ProviderId, RequestView, SignatureStatus};
+
 use super::{
     DeliveryDetail, DeliveryQuery, DeliverySummary, Endpoint, EndpointCount, Result, StoreError,
     headers,
@@ -15,7 +17,30 @@ const MAX_SEARCHED_BODY: usize = 64 * 1024;
 
 const SUMMARY_COLUMNS: &str = "d.id, d.received_at, d.method, d.path, d.query, d.endpoint_id,
     e.name, d.provider, d.content_type, d.body_size, d.body_sha256, d.body_stored,
-    d.response_status";
+    d.response_status, d.event_type, d.event_id, d.attempt, d.duplicate_of, d.signature,
+    d.signature_detail, d.summary";
+/// How many columns [`SUMMARY_COLUMNS`] selects; columns after them start here.
+const AFTER_SUMMARY: usize = 20;
+
+pub fn status_text(status: SignatureStatus) -> &'static str {
+    match status {
+        SignatureStatus::Valid => "valid",
+        SignatureStatus::Invalid => "invalid",
+        SignatureStatus::Unsigned => "unsigned",
+        SignatureStatus::Unchecked => "unchecked",
+    }
+}
+
+fn status_from_text(text: &str) -> Option<SignatureStatus> {
+    [
+        SignatureStatus::Valid,
+        SignatureStatus::Invalid,
+        SignatureStatus::Unsigned,
+        SignatureStatus::Unchecked,
+    ]
+    .into_iter()
+    .find(|s| status_text(*s) == text)
+}
 
 fn summary(row: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
     Ok(DeliverySummary {
@@ -32,6 +57,16 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
         body_sha256: row.get(10)?,
         body_stored: row.get(11)?,
         response_status: row.get(12)?,
+        event_type: row.get(13)?,
+        event_id: row.get(14)?,
+        attempt: row.get(15)?,
+        duplicate_of: row.get(16)?,
+        signature: row.get::<_, Option<String>>(17)?.as_deref().and_then(status_from_text),
+        // Stored by this program; a row it cannot read back just shows no detail.
+        signature_detail: row
+            .get::<_, Option<String>>(18)?
+            .and_then(|json| serde_json::from_str(&json).ok()),
+        summary: row.get(19)?,
     })
 }
 
@@ -76,6 +111,14 @@ fn filters(q: &DeliveryQuery) -> (String, Vec<Value>) {
     }
     if q.unrouted {
         sql.push_str(" AND d.endpoint_id IS NULL");
+    }
+    if let Some(event_type) = &q.event_type {
+        sql.push_str(" AND d.event_type = ?");
+        args.push(Value::Text(event_type.clone()));
+    }
+    if let Some(signature) = q.signature {
+        sql.push_str(" AND d.signature = ?");
+        args.push(Value::Text(status_text(signature).to_owned()));
     }
     if let Some(method) = &q.method {
         sql.push_str(" AND d.method = ?");
@@ -134,8 +177,8 @@ fn recent_matches(
     while out.len() < limit {
         let Some(row) = rows.next()? else { break };
         let delivery = summary(row)?;
-        let headers: Vec<u8> = row.get(13)?;
-        let body: Option<Vec<u8>> = row.get(14)?;
+        let headers: Vec<u8> = row.get(AFTER_SUMMARY)?;
+        let body: Option<Vec<u8>> = row.get(AFTER_SUMMARY + 1)?;
         let mut text = format!(
             "{} {}?{}\n",
             delivery.method,
@@ -149,14 +192,9 @@ fn recent_matches(
             text.push_str(&String::from_utf8_lossy(&body));
         }
         let text = text.to_lowercase();
-        let tokens: Vec<&str> = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|t| !t.is_empty())
-            .collect();
-        if words
-            .iter()
-            .all(|w| tokens.iter().any(|t| t.starts_with(w.as_str())))
-        {
+        let tokens: Vec<&str> =
+            text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).collect();
+        if words.iter().all(|w| tokens.iter().any(|t| t.starts_with(w.as_str()))) {
             out.push(delivery);
         }
     }
@@ -181,28 +219,66 @@ pub fn detail(conn: &Connection, id: i64) -> Result<DeliveryDetail> {
             d.response_latency_us
          FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id WHERE d.id = ?1"
     );
-    conn.query_row(&sql, [id], |row| {
-        let raw: Vec<u8> = row.get(14)?;
-        Ok(DeliveryDetail {
-            summary: summary(row)?,
-            http_version: row.get(13)?,
-            headers: headers::to_text_pairs(&headers::decode(&raw)),
-            remote_addr: row.get(15)?,
-            response_latency_us: row.get(16)?,
+    let (mut detail, raw) = conn
+        .query_row(&sql, [id], |row| {
+            let raw: Vec<u8> = row.get(AFTER_SUMMARY + 1)?;
+            let detail = DeliveryDetail {
+                summary: summary(row)?,
+                http_version: row.get(AFTER_SUMMARY)?,
+                headers: headers::to_text_pairs(&headers::decode(&raw)),
+                remote_addr: row.get(AFTER_SUMMARY + 2)?,
+                response_latency_us: row.get(AFTER_SUMMARY + 3)?,
+                decoded: None,
+            };
+            Ok((detail, raw))
         })
-    })
-    .optional()?
-    .ok_or(StoreError::NotFound(id))
+        .optional()?
+        .ok_or(StoreError::NotFound(id))?;
+    // Decoded on every read, so improvements to a decoder apply to old deliveries too.
+    let provider = detail.summary.provider.as_deref().and_then(|p| p.parse::<ProviderId>().ok());
+    if let (Some(provider), true) = (provider, detail.summary.body_stored) {
+        let body = body(conn, id)?;
+        let headers = headers::decode(&raw);
+        let view = RequestView {
+            method: &detail.summary.method,
+            path: &detail.summary.path,
+            headers: &headers,
+            body: &body,
+        };
+        detail.decoded = Some(providers::provider(provider).decode(&view));
+    }
+    Ok(detail)
+}
+
+/// Every delivery sharing `id`'s group key, oldest first (just `id` when it has none).
+pub fn group(conn: &Connection, id: i64) -> Result<(Option<String>, Vec<DeliverySummary>)> {
+    let key: Option<String> = conn
+        .query_row("SELECT group_key FROM deliveries WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound(id))?;
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id
+         WHERE (d.group_key = ?1 OR d.id = ?2) ORDER BY d.id LIMIT 1000"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![key, id], summary)?;
+    Ok((key, rows.collect::<rusqlite::Result<_>>()?))
+}
+
+/// Distinct event types stored, for filters.
+pub fn event_types(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT event_type FROM deliveries WHERE event_type IS NOT NULL
+         ORDER BY event_type LIMIT 1000",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Raw header bytes in arrival order, for exact replay and export.
 pub fn raw_headers(conn: &Connection, id: i64) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let raw: Vec<u8> = conn
-        .query_row(
-            "SELECT headers_raw FROM deliveries WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
+        .query_row("SELECT headers_raw FROM deliveries WHERE id = ?1", [id], |r| r.get(0))
         .optional()?
         .ok_or(StoreError::NotFound(id))?;
     Ok(headers::decode(&raw))
@@ -227,12 +303,7 @@ pub fn endpoints(conn: &Connection) -> Result<Vec<Endpoint>> {
     let mut stmt =
         conn.prepare_cached("SELECT id, name, path_prefix, provider FROM endpoints ORDER BY id")?;
     let rows = stmt.query_map([], |r| {
-        Ok(Endpoint {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            path_prefix: r.get(2)?,
-            provider: r.get(3)?,
-        })
+        Ok(Endpoint { id: r.get(0)?, name: r.get(1)?, path_prefix: r.get(2)?, provider: r.get(3)? })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -242,18 +313,13 @@ pub fn endpoint_counts(conn: &Connection) -> Result<Vec<EndpointCount>> {
         "SELECT endpoint_id, count(*) FROM deliveries GROUP BY endpoint_id ORDER BY endpoint_id",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok(EndpointCount {
-            endpoint_id: r.get(0)?,
-            count: r.get::<_, i64>(1)? as u64,
-        })
+        Ok(EndpointCount { endpoint_id: r.get(0)?, count: r.get::<_, i64>(1)? as u64 })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn count(conn: &Connection) -> Result<u64> {
-    Ok(conn.query_row("SELECT count(*) FROM deliveries", [], |r| {
-        r.get::<_, i64>(0)
-    })? as u64)
+    Ok(conn.query_row("SELECT count(*) FROM deliveries", [], |r| r.get::<_, i64>(0))? as u64)
 }
 
 #[cfg(test)]
@@ -262,10 +328,7 @@ mod tests {
 
     #[test]
     fn search_text_becomes_prefix_terms() {
-        assert_eq!(
-            fts_query("evt_7f3").as_deref(),
-            Some(r#""evt"* AND "7f3"*"#)
-        );
+        assert_eq!(fts_query("evt_7f3").as_deref(), Some(r#""evt"* AND "7f3"*"#));
         assert_eq!(
             fts_query(r#"a "b" OR c*"#).as_deref(),
             Some(r#""a"* AND "b"* AND "OR"* AND "c"*"#)

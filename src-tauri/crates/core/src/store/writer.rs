@@ -6,6 +6,8 @@
 //! delays a provider's answer. Searches cover the rows not yet indexed on their own (see
 //! `query::list`).
 
+use std::time::{Duration, Instant};
+
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -16,8 +18,12 @@ use super::{DeliverySummary, NewDelivery, Result, StoreError, headers};
 const MAX_GROUP: usize = 512;
 /// Text indexed for search per body; the rest of a large body is stored but not indexed.
 const MAX_INDEXED_BODY: usize = 64 * 1024;
-/// Rows indexed or pruned per background slice, so a slice stays short.
+/// Rows indexed or pruned per background slice when the writer is otherwise idle.
 const SLICE: u64 = 500;
+/// Rows per slice taken between busy commits: small, so answers wait only briefly.
+const BUSY_SLICE: u64 = 64;
+/// How long the queue must stay empty before background work starts.
+const QUIET: Duration = Duration::from_millis(100);
 /// Past this many unindexed rows, indexing takes slices even while deliveries keep coming.
 const MAX_INDEX_LAG: u64 = 100_000;
 /// Past retention plus this many rows, pruning takes slices even while deliveries keep coming.
@@ -61,10 +67,7 @@ impl Writer {
         // Hashing and encoding happen here, on the caller's thread, not the single writer's.
         let prepared = Prepared {
             headers_raw: headers::encode(&delivery.headers),
-            sha256: delivery
-                .body
-                .as_ref()
-                .map(|b| hex::encode(Sha256::digest(b))),
+            sha256: delivery.body.as_ref().map(|b| hex::encode(Sha256::digest(b))),
             content_type: delivery
                 .headers
                 .iter()
@@ -73,10 +76,7 @@ impl Writer {
             delivery,
         };
         let (done, wait) = oneshot::channel();
-        self.tx
-            .send((prepared, done))
-            .await
-            .map_err(|_| StoreError::WriterStopped)?;
+        self.tx.send((prepared, done)).await.map_err(|_| StoreError::WriterStopped)?;
         wait.await.map_err(|_| StoreError::WriterStopped)?
     }
 }
@@ -91,22 +91,13 @@ struct Background {
 
 impl Background {
     fn load(conn: &Connection, retention: u64) -> Result<Self> {
-        let (stored, newest) = conn.query_row(
-            "SELECT count(*), coalesce(max(id), 0) FROM deliveries",
-            [],
-            |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
-        )?;
-        let indexed_upto = conn.query_row(
-            "SELECT value FROM meta WHERE key = ?1",
-            [INDEXED_UPTO],
-            |r| r.get(0),
-        )?;
-        Ok(Self {
-            retention,
-            stored,
-            newest,
-            indexed_upto,
-        })
+        let (stored, newest) =
+            conn.query_row("SELECT count(*), coalesce(max(id), 0) FROM deliveries", [], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+            })?;
+        let indexed_upto =
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [INDEXED_UPTO], |r| r.get(0))?;
+        Ok(Self { retention, stored, newest, indexed_upto })
     }
 
     fn index_lag(&self) -> u64 {
@@ -121,16 +112,17 @@ impl Background {
         self.index_lag() > 0 || self.prune_lag() > 0
     }
 
-    /// One slice of background work; errors are logged, and the slice retried later.
-    fn step(&mut self, conn: &mut Connection) {
+    /// One slice of at most `slice` rows of background work; errors are logged, and the
+    /// slice retried later.
+    fn step(&mut self, conn: &mut Connection, slice: u64) {
         if self.prune_lag() > 0 {
-            match prune(conn, self.prune_lag().min(SLICE)) {
+            match prune(conn, self.prune_lag().min(slice)) {
                 Ok(removed) => self.stored = self.stored.saturating_sub(removed),
                 Err(err) => tracing::warn!("pruning old deliveries failed: {err}"),
             }
         }
         if self.index_lag() > 0 {
-            match index(conn, self.indexed_upto, SLICE) {
+            match index(conn, self.indexed_upto, slice) {
                 Ok(upto) => self.indexed_upto = upto,
                 Err(err) => tracing::warn!("indexing deliveries for search failed: {err}"),
             }
@@ -144,14 +136,27 @@ fn run(
     events: broadcast::Sender<DeliverySummary>,
     mut background: Background,
 ) {
+    // A timer for waiting on the queue with a deadline; this thread runs nothing else on it.
+    let Ok(timer) = tokio::runtime::Builder::new_current_thread().enable_time().build() else {
+        tracing::error!("the store's writer cannot start its timer");
+        return;
+    };
     let mut group = Vec::with_capacity(MAX_GROUP);
+    let mut last_commit = Instant::now();
     loop {
-        // Wait for work only when there is no background work to do meanwhile.
+        // Background work waits for a quiet moment, so a burst is answered at full speed.
         let first = match rx.try_recv() {
             Ok(job) => job,
             Err(mpsc::error::TryRecvError::Empty) if background.pending() => {
-                background.step(&mut conn);
-                continue;
+                let quiet_for = QUIET.saturating_sub(last_commit.elapsed());
+                match timer.block_on(async { tokio::time::timeout(quiet_for, rx.recv()).await }) {
+                    Ok(Some(job)) => job,
+                    Ok(None) => break,
+                    Err(_) => {
+                        background.step(&mut conn, SLICE);
+                        continue;
+                    }
+                }
             }
             Err(mpsc::error::TryRecvError::Empty) => match rx.blocking_recv() {
                 Some(job) => job,
@@ -185,14 +190,15 @@ fn run(
                 }
             }
         }
+        last_commit = Instant::now();
         if background.index_lag() > MAX_INDEX_LAG || background.prune_lag() > MAX_PRUNE_LAG {
-            background.step(&mut conn);
+            background.step(&mut conn, BUSY_SLICE);
         }
     }
     // Leave nothing for the next start to catch up on when stopping cleanly.
     while background.pending() {
         let before = (background.stored, background.indexed_upto);
-        background.step(&mut conn);
+        background.step(&mut conn, SLICE);
         if before == (background.stored, background.indexed_upto) {
             break;
         }
@@ -206,13 +212,26 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
         let mut insert = tx.prepare_cached(
             "INSERT INTO deliveries (received_at, method, path, query, http_version, headers_raw,
                 body_size, body_sha256, body_stored, content_type, remote_addr, endpoint_id,
-                provider, response_status, response_latency_us)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                provider, response_status, response_latency_us, event_type, event_id,
+                delivery_key, attempt, signature, signature_detail, summary, group_key,
+                duplicate_of)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
         )?;
         let mut insert_body =
             tx.prepare_cached("INSERT INTO delivery_bodies (id, body) VALUES (?1, ?2)")?;
+        let mut first_of_group = tx
+            .prepare_cached("SELECT id FROM deliveries WHERE group_key = ?1 ORDER BY id LIMIT 1")?;
         for (p, _) in group {
             let d = &p.delivery;
+            let a = &d.analysis;
+            let duplicate_of: Option<i64> = match &a.group_key {
+                Some(key) => first_of_group.query_row([key], |r| r.get(0)).optional()?,
+                None => None,
+            };
+            let signature = a.verification.as_ref().map(|v| v.status);
+            let signature_detail =
+                a.verification.as_ref().and_then(|v| serde_json::to_string(v).ok());
             insert.execute(params![
                 d.received_at,
                 d.method,
@@ -229,6 +248,15 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
                 d.provider,
                 d.response_status,
                 d.response_latency_us,
+                a.event_type,
+                a.event_id,
+                a.delivery_key,
+                a.attempt,
+                signature.map(super::query::status_text),
+                signature_detail,
+                a.summary,
+                a.group_key,
+                duplicate_of,
             ])?;
             let id = tx.last_insert_rowid();
             if let Some(body) = &d.body {
@@ -248,6 +276,13 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
                 body_sha256: p.sha256.clone(),
                 body_stored: d.body.is_some(),
                 response_status: Some(d.response_status),
+                event_type: a.event_type.clone(),
+                event_id: a.event_id.clone(),
+                attempt: a.attempt,
+                duplicate_of,
+                signature,
+                signature_detail: a.verification.clone(),
+                summary: a.summary.clone(),
             });
         }
     }
@@ -271,27 +306,19 @@ fn search_docs(
          FROM deliveries d LEFT JOIN delivery_bodies b ON b.id = d.id
          WHERE d.id >= ?1 AND d.id <= ?2 ORDER BY d.id LIMIT ?3",
     )?;
-    let docs = rows.query_map(
-        params![from, to, limit as i64, MAX_INDEXED_BODY as i64],
-        |row| {
-            let method: String = row.get(1)?;
-            let path: String = row.get(2)?;
-            let query: Option<String> = row.get(3)?;
-            let headers_raw: Vec<u8> = row.get(4)?;
-            let body: Option<Vec<u8>> = row.get(5)?;
-            let line = match query {
-                Some(q) => format!("{method} {path}?{q}"),
-                None => format!("{method} {path}"),
-            };
-            let headers = search_headers(&headers::decode(&headers_raw));
-            Ok((
-                row.get(0)?,
-                line,
-                headers,
-                body.as_deref().and_then(search_body),
-            ))
-        },
-    )?;
+    let docs = rows.query_map(params![from, to, limit as i64, MAX_INDEXED_BODY as i64], |row| {
+        let method: String = row.get(1)?;
+        let path: String = row.get(2)?;
+        let query: Option<String> = row.get(3)?;
+        let headers_raw: Vec<u8> = row.get(4)?;
+        let body: Option<Vec<u8>> = row.get(5)?;
+        let line = match query {
+            Some(q) => format!("{method} {path}?{q}"),
+            None => format!("{method} {path}"),
+        };
+        let headers = search_headers(&headers::decode(&headers_raw));
+        Ok((row.get(0)?, line, headers, body.as_deref().and_then(search_body)))
+    })?;
     Ok(docs.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -310,10 +337,7 @@ fn index(conn: &mut Connection, after: i64, limit: u64) -> Result<i64> {
             insert.execute(params![id, line, headers, body])?;
         }
     }
-    tx.execute(
-        "UPDATE meta SET value = ?2 WHERE key = ?1",
-        params![INDEXED_UPTO, upto],
-    )?;
+    tx.execute("UPDATE meta SET value = ?2 WHERE key = ?1", params![INDEXED_UPTO, upto])?;
     tx.commit()?;
     Ok(upto)
 }
@@ -355,11 +379,8 @@ fn prune(conn: &mut Connection, count: u64) -> Result<u64> {
     };
     {
         // A contentless index forgets a row only when told the text it indexed for it.
-        let indexed_upto: i64 = tx.query_row(
-            "SELECT value FROM meta WHERE key = ?1",
-            [INDEXED_UPTO],
-            |r| r.get(0),
-        )?;
+        let indexed_upto: i64 =
+            tx.query_row("SELECT value FROM meta WHERE key = ?1", [INDEXED_UPTO], |r| r.get(0))?;
         let mut forget = tx.prepare_cached(
             "INSERT INTO deliveries_fts (deliveries_fts, rowid, path, headers, body)
              VALUES ('delete', ?1, ?2, ?3, ?4)",

@@ -17,12 +17,7 @@ fn check(sig: &str, timestamp: Option<&str>, body: &str, keys: &[&str], now: i64
     if let Some(ts) = timestamp {
         headers.push(("X-Fleiko-Timestamp", ts));
     }
-    verify(
-        ProviderId::Fleiko,
-        &OwnedRequest::new(&headers, body),
-        &secrets(keys),
-        now,
-    )
+    verify(ProviderId::Fleiko, &OwnedRequest::new(&headers, body), &secrets(keys), now)
 }
 
 #[test]
@@ -38,18 +33,10 @@ fn valid_with_matching_timestamp_header() {
 
 #[test]
 fn walks_every_v1_during_a_rotation() {
-    let sig = format!(
-        "t={NOW},v1={},v1={}",
-        v1("old", NOW, BODY),
-        v1("new", NOW, BODY)
-    );
+    let sig = format!("t={NOW},v1={},v1={}", v1("old", NOW, BODY), v1("new", NOW, BODY));
     let v = check(&sig, Some(&NOW.to_string()), BODY, &["new"], NOW);
     assert!(v.is_valid());
-    assert!(
-        v.notes.iter().any(|n| n.contains("2nd of 2 v1")),
-        "{:?}",
-        v.notes
-    );
+    assert!(v.notes.iter().any(|n| n.contains("2nd of 2 v1")), "{:?}", v.notes);
 
     // The no-overlap reading: only the old secret signed; it is still configured as previous.
     let sig = format!("t={NOW},v1={}", v1("old", NOW, BODY));
@@ -64,11 +51,7 @@ fn spaces_after_commas_are_tolerated_with_a_note() {
     let sig = format!("t={NOW}, v1={}, v0=abc", v1("k", NOW, BODY));
     let v = check(&sig, Some(&NOW.to_string()), BODY, &["k"], NOW);
     assert!(v.is_valid(), "{v:?}");
-    assert!(
-        v.notes.iter().any(|n| n.contains("spaces after commas")),
-        "{:?}",
-        v.notes
-    );
+    assert!(v.notes.iter().any(|n| n.contains("spaces after commas")), "{:?}", v.notes);
     assert!(v.notes.iter().any(|n| n.contains("v0")), "{:?}", v.notes);
 }
 
@@ -86,31 +69,17 @@ fn timestamp_outside_the_window_in_the_past_and_the_future() {
     let v = check(&sig, Some(&NOW.to_string()), BODY, &["k"], NOW + 301);
     assert_eq!(
         v.reason,
-        Some(FailureReason::TimestampOutsideWindow {
-            skew_secs: 301,
-            tolerance_secs: 300
-        })
+        Some(FailureReason::TimestampOutsideWindow { skew_secs: 301, tolerance_secs: 300 })
     );
     assert_eq!(v.matched_secret.as_deref(), Some("current"));
-    assert!(
-        v.explanation.contains("301 s in the past"),
-        "{}",
-        v.explanation
-    );
+    assert!(v.explanation.contains("301 s in the past"), "{}", v.explanation);
 
     let v = check(&sig, Some(&NOW.to_string()), BODY, &["k"], NOW - 400);
     assert_eq!(
         v.reason,
-        Some(FailureReason::TimestampOutsideWindow {
-            skew_secs: -400,
-            tolerance_secs: 300
-        })
+        Some(FailureReason::TimestampOutsideWindow { skew_secs: -400, tolerance_secs: 300 })
     );
-    assert!(
-        v.explanation.contains("400 s in the future"),
-        "{}",
-        v.explanation
-    );
+    assert!(v.explanation.contains("400 s in the future"), "{}", v.explanation);
 
     // Exactly at the edge is still inside; a configured tolerance widens it.
     assert!(check(&sig, Some(&NOW.to_string()), BODY, &["k"], NOW + 300).is_valid());
@@ -138,29 +107,15 @@ fn timestamp_header_must_equal_t() {
 #[test]
 fn body_changed_and_wrong_secret() {
     let sig = format!("t={NOW},v1={}", v1("k", NOW, BODY));
-    let v = check(
-        &sig,
-        Some(&NOW.to_string()),
-        &format!("{BODY}\n"),
-        &["k"],
-        NOW,
-    );
+    let v = check(&sig, Some(&NOW.to_string()), &format!("{BODY}\n"), &["k"], NOW);
     assert_eq!(
         v.reason,
-        Some(FailureReason::BodyChanged {
-            change: "trailing newline added".into()
-        })
+        Some(FailureReason::BodyChanged { change: "trailing newline added".into() })
     );
     assert!(v.explanation.contains("Fleiko"));
     let v = check(&sig, Some(&NOW.to_string()), BODY, &["other"], NOW + 1000);
     assert_eq!(v.reason, Some(FailureReason::WrongSecret));
-    assert!(
-        v.notes
-            .iter()
-            .any(|n| n.contains("outside the 300 s window")),
-        "{:?}",
-        v.notes
-    );
+    assert!(v.notes.iter().any(|n| n.contains("outside the 300 s window")), "{:?}", v.notes);
 }
 
 #[test]
@@ -181,12 +136,7 @@ fn malformed_and_unsupported_headers() {
         assert!(got.contains(detail), "{sig}: {got}");
     }
     let v = check(&format!("t={NOW},v0={hex}"), None, BODY, &["k"], NOW);
-    assert_eq!(
-        v.reason,
-        Some(FailureReason::UnsupportedScheme {
-            scheme: "v0".into()
-        })
-    );
+    assert_eq!(v.reason, Some(FailureReason::UnsupportedScheme { scheme: "v0".into() }));
 }
 
 #[test]
@@ -211,11 +161,7 @@ fn signs_one_v1_per_secret_with_the_timestamp_header() {
         vec![
             (
                 "X-Fleiko-Signature".to_owned(),
-                format!(
-                    "t={NOW},v1={},v1={}",
-                    v1("a", NOW, BODY),
-                    v1("b", NOW, BODY)
-                )
+                format!("t={NOW},v1={},v1={}", v1("a", NOW, BODY), v1("b", NOW, BODY))
             ),
             ("X-Fleiko-Timestamp".to_owned(), NOW.to_string()),
         ]
@@ -234,19 +180,12 @@ fn decode(headers: &[(&str, &str)], body: &str) -> (Decoded, FleikoEvent) {
 fn the_docs_envelope_decodes() {
     let (d, e) = decode(&[], include_str!("../fixtures/fleiko_envelope.json"));
     assert_eq!(d.event_type.as_deref(), Some("job.created"));
-    assert_eq!(
-        d.event_id.as_deref(),
-        Some("f7c3a2e6-5e7e-4f3a-9e1c-2d4b8a9c1234")
-    );
+    assert_eq!(d.event_id.as_deref(), Some("f7c3a2e6-5e7e-4f3a-9e1c-2d4b8a9c1234"));
     assert_eq!(e.created, Some(1_717_420_800));
     assert_eq!(e.company_id.as_deref(), Some("co_…"));
     assert_eq!(e.api_version.as_deref(), Some("1"));
     assert!(e.type_known);
-    assert!(
-        d.notes.iter().any(|n| n.contains("leniently")),
-        "{:?}",
-        d.notes
-    );
+    assert!(d.notes.iter().any(|n| n.contains("leniently")), "{:?}", d.notes);
 }
 
 #[test]
@@ -264,30 +203,16 @@ fn delivery_headers_and_event_fields_decode() {
     assert_eq!(d.attempt, Some(3));
     assert_eq!(e.from_status.as_deref(), Some("assigned"));
     assert_eq!(e.to_status.as_deref(), Some("in_progress"));
-    assert_eq!(
-        d.summary.as_deref(),
-        Some("Job J-7 status assigned → in_progress · attempt 3")
-    );
-    assert!(
-        e.fields
-            .iter()
-            .any(|f| f.path == "job_id" && f.value == "J-7")
-    );
+    assert_eq!(d.summary.as_deref(), Some("Job J-7 status assigned → in_progress · attempt 3"));
+    assert!(e.fields.iter().any(|f| f.path == "job_id" && f.value == "J-7"));
 
     let (d, e) = decode(
         &[("X-Fleiko-Event", "job.created")],
         r#"{"id":"e2","type":"job.cancelled","data":{"job":{"id":"J-8"},"reason":"no car","reason_category":"customer"}}"#,
     );
     assert_eq!(e.job_id.as_deref(), Some("J-8"));
-    assert_eq!(
-        d.summary.as_deref(),
-        Some("Job J-8 cancelled: no car (customer)")
-    );
-    assert!(
-        d.notes
-            .iter()
-            .any(|n| n.contains("X-Fleiko-Event says 'job.created'"))
-    );
+    assert_eq!(d.summary.as_deref(), Some("Job J-8 cancelled: no car (customer)"));
+    assert!(d.notes.iter().any(|n| n.contains("X-Fleiko-Event says 'job.created'")));
     assert!(d.notes.iter().any(|n| n.contains("missing")));
 }
 
@@ -296,18 +221,9 @@ fn unknown_types_are_shown_raw() {
     let (d, e) = decode(&[], r#"{"id":"e3","type":"job.teleported","data":{}}"#);
     assert_eq!(d.event_type.as_deref(), Some("job.teleported"));
     assert!(!e.type_known);
-    assert!(
-        d.notes
-            .iter()
-            .any(|n| n.contains("Unknown event type 'job.teleported'"))
-    );
-    let (d, _) = decode(
-        &[
-            ("X-Fleiko-Event", "test.ping"),
-            ("X-Fleiko-Delivery-Attempt", "x"),
-        ],
-        "<html>",
-    );
+    assert!(d.notes.iter().any(|n| n.contains("Unknown event type 'job.teleported'")));
+    let (d, _) =
+        decode(&[("X-Fleiko-Event", "test.ping"), ("X-Fleiko-Delivery-Attempt", "x")], "<html>");
     assert_eq!(d.event_type.as_deref(), Some("test.ping"));
     assert!(d.notes.iter().any(|n| n.contains("not JSON")));
     assert!(d.notes.iter().any(|n| n.contains("not a number")));

@@ -23,16 +23,10 @@ fn decode(body: &str) -> (Decoded, FloviReservation) {
 fn accepts_bare_and_prefixed_hex_and_notes_which() {
     let bare = check(HEX, BODY, &[SECRET]);
     assert!(bare.is_valid());
-    assert!(
-        bare.notes.iter().any(|n| n.contains("bare hex")),
-        "{bare:?}"
-    );
+    assert!(bare.notes.iter().any(|n| n.contains("bare hex")), "{bare:?}");
     let prefixed = check(&format!("sha256={HEX}"), BODY, &[SECRET]);
     assert!(prefixed.is_valid());
-    assert!(
-        prefixed.notes.iter().any(|n| n.contains("sha256= prefix")),
-        "{prefixed:?}"
-    );
+    assert!(prefixed.notes.iter().any(|n| n.contains("sha256= prefix")), "{prefixed:?}");
     assert_eq!(prefixed.matched_signature.as_deref(), Some(HEX));
     assert_eq!(prefixed.header.as_deref(), Some("x-hub-signature"));
 }
@@ -49,10 +43,7 @@ fn previous_secret_matches_with_a_rotation_note() {
     let v = check(HEX, BODY, &["new secret", SECRET]);
     assert!(v.is_valid());
     assert_eq!(v.matched_secret.as_deref(), Some("previous"));
-    assert!(
-        v.notes.iter().any(|n| n.contains("Finish the rotation")),
-        "{v:?}"
-    );
+    assert!(v.notes.iter().any(|n| n.contains("Finish the rotation")), "{v:?}");
 }
 
 #[test]
@@ -60,11 +51,7 @@ fn wrong_secret() {
     let v = check(HEX, BODY, &["not it", "nor this"]);
     assert_eq!(v.status, SignatureStatus::Invalid);
     assert_eq!(v.reason, Some(FailureReason::WrongSecret));
-    assert!(
-        v.explanation.contains("2 configured secrets"),
-        "{}",
-        v.explanation
-    );
+    assert!(v.explanation.contains("2 configured secrets"), "{}", v.explanation);
 }
 
 #[test]
@@ -82,9 +69,7 @@ fn body_changed_by_re_serialisation() {
     let v = check(&signed[0].1, pretty, &["k"]);
     assert_eq!(
         v.reason,
-        Some(FailureReason::BodyChanged {
-            change: "JSON re-serialised (pretty-printed)".into()
-        })
+        Some(FailureReason::BodyChanged { change: "JSON re-serialised (pretty-printed)".into() })
     );
     assert_eq!(v.matched_secret.as_deref(), Some("current"));
     assert!(v.explanation.contains("raw bytes"), "{}", v.explanation);
@@ -92,29 +77,15 @@ fn body_changed_by_re_serialisation() {
     let v = check(&signed[0].1, &format!("{body}\n"), &["k"]);
     assert_eq!(
         v.reason,
-        Some(FailureReason::BodyChanged {
-            change: "trailing newline added".into()
-        })
+        Some(FailureReason::BodyChanged { change: "trailing newline added".into() })
     );
-    assert!(
-        v.explanation
-            .contains("something added \\n after Flovi signed it")
-    );
+    assert!(v.explanation.contains("something added \\n after Flovi signed it"));
 }
 
 #[test]
 fn sha1_is_an_unsupported_scheme() {
-    let v = check(
-        "sha1=2ef7bde608ce5404e97d5f042f95f89f1c232871",
-        BODY,
-        &[SECRET],
-    );
-    assert_eq!(
-        v.reason,
-        Some(FailureReason::UnsupportedScheme {
-            scheme: "sha1".into()
-        })
-    );
+    let v = check("sha1=2ef7bde608ce5404e97d5f042f95f89f1c232871", BODY, &[SECRET]);
+    assert_eq!(v.reason, Some(FailureReason::UnsupportedScheme { scheme: "sha1".into() }));
     let v = check(
         &format!("sha1=2ef7bde608ce5404e97d5f042f95f89f1c232871, sha256={HEX}"),
         BODY,
@@ -155,10 +126,7 @@ fn unsigned_and_unchecked() {
 #[test]
 fn every_doc_example_decodes() {
     let (d, r) = decode(include_str!("../fixtures/flovi_created.json"));
-    assert_eq!(
-        d.event_type.as_deref(),
-        Some("reservation_status_change.created")
-    );
+    assert_eq!(d.event_type.as_deref(), Some("reservation_status_change.created"));
     assert_eq!(d.event_id.as_deref(), Some("34:created"));
     assert_eq!(r.reservation_id.as_deref(), Some("34"));
     assert_eq!(r.event.as_deref(), Some("reservation_state_changed"));
@@ -172,44 +140,26 @@ fn every_doc_example_decodes() {
     assert_eq!(origin.city.as_deref(), Some("Espoo"));
     assert_eq!(origin.zip.as_deref(), Some("02130"));
     assert_eq!(origin.latitude, Some(60.2055));
-    assert_eq!(
-        r.destination.unwrap().address.as_deref(),
-        Some("Mannerheimintie 437")
-    );
-    assert_eq!(
-        d.summary.as_deref(),
-        Some("Reservation 34 created · Espoo → Helsinki")
-    );
+    assert_eq!(r.destination.unwrap().address.as_deref(), Some("Mannerheimintie 437"));
+    assert_eq!(d.summary.as_deref(), Some("Reservation 34 created · Espoo → Helsinki"));
     assert!(d.notes.iter().any(
         |n| n.contains("reservation_state_changed") && n.contains("reservation_status_change")
     ));
 
     let (d, r) = decode(include_str!("../fixtures/flovi_sealed.json"));
-    assert_eq!(
-        d.event_type.as_deref(),
-        Some("reservation_status_change.sealed")
-    );
+    assert_eq!(d.event_type.as_deref(), Some("reservation_status_change.sealed"));
     let costs = r.costs.unwrap();
     assert_eq!(costs.total, Some(23.0));
     assert_eq!(costs.currency.as_deref(), Some("EUR"));
     assert_eq!(costs.breakdown.len(), 2);
     assert_eq!(costs.breakdown[0].kind.as_deref(), Some("drive"));
-    assert_eq!(
-        costs.breakdown[1].summary.as_deref(),
-        Some("Handover to customer")
-    );
+    assert_eq!(costs.breakdown[1].summary.as_deref(), Some("Handover to customer"));
     assert_eq!(costs.breakdown[1].price, Some(11.0));
     assert_eq!(r.driver.unwrap().freelancer, None);
-    assert_eq!(
-        d.summary.as_deref(),
-        Some("Reservation 34 sealed · Espoo → Helsinki · €23.00")
-    );
+    assert_eq!(d.summary.as_deref(), Some("Reservation 34 sealed · Espoo → Helsinki · €23.00"));
 
     let (d, r) = decode(include_str!("../fixtures/flovi_final_costs.json"));
-    assert_eq!(
-        d.event_type.as_deref(),
-        Some("reservation_status_change.final_costs")
-    );
+    assert_eq!(d.event_type.as_deref(), Some("reservation_status_change.final_costs"));
     assert_eq!(r.costs.unwrap().total, Some(23.0));
     assert_eq!(
         r.vehicles,
@@ -224,15 +174,8 @@ fn every_doc_example_decodes() {
 
     // The docs' cancelled example elides objects as {..}: decoded leniently.
     let (d, r) = decode(include_str!("../fixtures/flovi_cancelled.json"));
-    assert_eq!(
-        d.event_type.as_deref(),
-        Some("reservation_status_change.cancelled")
-    );
-    assert!(
-        d.notes.iter().any(|n| n.contains("leniently")),
-        "{:?}",
-        d.notes
-    );
+    assert_eq!(d.event_type.as_deref(), Some("reservation_status_change.cancelled"));
+    assert!(d.notes.iter().any(|n| n.contains("leniently")), "{:?}", d.notes);
     let c = r.cancellation.unwrap();
     assert_eq!(c.reason.as_deref(), Some("NO_DRIVER_WAS_FOUND"));
     assert!(c.reason_known);
@@ -249,22 +192,12 @@ fn camel_case_and_the_documented_reason_string_decode() {
             "vehicles": [{"licensePlate": "XYZ-9", "make": "Volvo", "year": "2019"}],
             "costs": {"breakdown": [{"type": "drive", "price": "10.50"}], "total": 12, "currency": "SEK"}}"#,
     );
-    assert_eq!(
-        d.event_type.as_deref(),
-        Some("reservation_status_change.final_costs")
-    );
+    assert_eq!(d.event_type.as_deref(), Some("reservation_status_change.final_costs"));
     assert_eq!(r.reservation_id.as_deref(), Some("R-9"));
     assert_eq!(r.external_id.as_deref(), Some("ext-1"));
     assert_eq!(r.vehicles[0].license_plate.as_deref(), Some("XYZ-9"));
-    assert_eq!(
-        r.cancellation.unwrap().reason.as_deref(),
-        Some("DOUBLE_BOOKING")
-    );
-    assert!(
-        d.notes.iter().any(|n| n.contains("adds up to")),
-        "{:?}",
-        d.notes
-    );
+    assert_eq!(r.cancellation.unwrap().reason.as_deref(), Some("DOUBLE_BOOKING"));
+    assert!(d.notes.iter().any(|n| n.contains("adds up to")), "{:?}", d.notes);
     assert!(d.summary.unwrap().contains("12.00 SEK"));
     assert!(!d.notes.iter().any(|n| n.contains("says event")));
 }
@@ -274,22 +207,11 @@ fn unknown_states_and_reasons_are_shown_raw() {
     let (d, r) = decode(
         r#"{"reservation": 7, "state": "teleported", "cancellation_reason": {"reason": "ALIENS"}}"#,
     );
-    assert_eq!(
-        d.event_type.as_deref(),
-        Some("reservation_status_change.teleported")
-    );
+    assert_eq!(d.event_type.as_deref(), Some("reservation_status_change.teleported"));
     assert_eq!(r.state.as_deref(), Some("teleported"));
     assert!(!r.state_known);
-    assert!(
-        d.notes
-            .iter()
-            .any(|n| n.contains("Unknown state 'teleported'"))
-    );
-    assert!(
-        d.notes
-            .iter()
-            .any(|n| n.contains("Unknown cancellation reason 'ALIENS'"))
-    );
+    assert!(d.notes.iter().any(|n| n.contains("Unknown state 'teleported'")));
+    assert!(d.notes.iter().any(|n| n.contains("Unknown cancellation reason 'ALIENS'")));
     assert!(!r.cancellation.unwrap().reason_known);
 }
 
@@ -326,8 +248,5 @@ fn detects_flovi_deliveries() {
 #[test]
 fn signs_with_the_prefix_shown_in_the_docs() {
     let headers = Flovi.sign(BODY.as_bytes(), &[SECRET.as_bytes()], 0);
-    assert_eq!(
-        headers,
-        vec![("x-hub-signature".to_owned(), format!("sha256={HEX}"))]
-    );
+    assert_eq!(headers, vec![("x-hub-signature".to_owned(), format!("sha256={HEX}"))]);
 }

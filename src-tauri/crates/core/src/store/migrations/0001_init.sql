@@ -34,7 +34,6 @@ CREATE TABLE deliveries (
 );
 
 CREATE INDEX deliveries_endpoint ON deliveries(endpoint_id, id);
-CREATE INDEX deliveries_provider ON deliveries(provider, id);
 
 -- Bodies live apart so that listing never pages through them.
 CREATE TABLE delivery_bodies (
