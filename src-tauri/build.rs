@@ -16,6 +16,14 @@ fn main() {
         "set_endpoint_secrets",
         "reveal_endpoint_secret",
         "get_secret_storage",
+        "get_flovi_settings",
+        "set_flovi_base_url",
+        "set_flovi_api_key",
+        "list_flovi_offices",
+        "validate_flovi_schedule",
+        "create_flovi_schedule",
+        "list_flovi_calls",
+        "rerun_flovi_call",
     ]);
     if let Err(err) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
     {

@@ -1,5 +1,6 @@
 //! The shell's one error type; it reaches the UI as `{ code, message }`.
 
+use hookscope_core::flovi_api::FloviError;
 use hookscope_core::registry::RegistryError;
 use hookscope_core::store::StoreError;
 use serde::Serialize;
@@ -10,6 +11,8 @@ pub enum CommandError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Flovi(#[from] FloviError),
     #[error("background task failed: {0}")]
     Task(String),
 }
@@ -28,8 +31,25 @@ impl CommandError {
             }
             Self::Registry(RegistryError::Secrets(_)) => "secrets",
             Self::Store(_) | Self::Registry(_) => "store",
+            Self::Flovi(err) => flovi_code(err),
             Self::Task(_) => "internal",
         }
+    }
+}
+
+/// The codes the Flovi panel tells apart: what to fix in the form, a missing key, Flovi's own
+/// answer, and the two ways of getting none.
+fn flovi_code(err: &FloviError) -> &'static str {
+    match err {
+        FloviError::Invalid(_) | FloviError::BaseUrl(_) | FloviError::BadKey => "invalid",
+        FloviError::NoKey => "no_key",
+        FloviError::Api { .. } | FloviError::BadResponse(_) => "flovi_api",
+        FloviError::Network(_) => "network",
+        FloviError::Timeout { .. } => "timeout",
+        FloviError::CallNotFound(_) => "not_found",
+        FloviError::Secrets(_) => "secrets",
+        FloviError::Store(_) => "store",
+        FloviError::Task(_) => "internal",
     }
 }
 
@@ -44,3 +64,43 @@ impl Serialize for CommandError {
 }
 
 pub type CommandResult<T> = Result<T, CommandError>;
+
+#[cfg(test)]
+mod tests {
+    use hookscope_core::flovi_api::FieldError;
+
+    use super::*;
+
+    fn json(err: FloviError) -> serde_json::Value {
+        serde_json::to_value(CommandError::from(err)).unwrap()
+    }
+
+    #[test]
+    fn flovi_errors_reach_the_window_as_code_and_message() {
+        let invalid = FloviError::Invalid(vec![
+            FieldError { field: "depart".into(), message: "is required".into() },
+            FieldError { field: "originType".into(), message: "is wrong".into() },
+        ]);
+        assert_eq!(
+            json(invalid),
+            serde_json::json!({
+                "code": "invalid",
+                "message": "depart: is required; originType: is wrong",
+            })
+        );
+        let api = FloviError::Api {
+            status: 401,
+            reason: "Unauthorized".into(),
+            message: "Invalid API key".into(),
+        };
+        assert_eq!(
+            json(api),
+            serde_json::json!({"code": "flovi_api", "message": "401 Unauthorized: Invalid API key"})
+        );
+        assert_eq!(json(FloviError::NoKey)["code"], "no_key");
+        assert_eq!(json(FloviError::Network("refused".into()))["code"], "network");
+        let timeout = FloviError::Timeout { host: "h:443".into(), secs: 10.0 };
+        assert_eq!(json(timeout)["code"], "timeout");
+        assert_eq!(json(FloviError::BaseUrl("http".into()))["code"], "invalid");
+    }
+}

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 
 use hookscope_core::capture::ListenerHandle;
 use hookscope_core::capture::{CaptureConfig, DEFAULT_MAX_BODY, Listener, ServerInfo};
+use hookscope_core::flovi_api::{DEFAULT_TIMEOUT, FloviClient, FloviOptions};
 use hookscope_core::paths;
 use hookscope_core::registry::Registry;
 use hookscope_core::store::{Store, StoreOptions};
@@ -49,6 +50,11 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    let flovi_options = FloviOptions {
+        timeout: args.flovi_timeout.unwrap_or(DEFAULT_TIMEOUT),
+        ..FloviOptions::default()
+    };
+    let flovi = FloviClient::new(store.clone(), registry.secret_box(), flovi_options);
     let max_body = args.max_body.unwrap_or(DEFAULT_MAX_BODY);
     let (server, listener) =
         tauri::async_runtime::block_on(start_listener(&registry, &args, max_body));
@@ -56,7 +62,7 @@ pub fn run() {
     tracing::info!("listening on {} with data in {}", server.base_url, server.data_dir);
 
     let result = tauri::Builder::default()
-        .manage(AppState { store: store.clone(), registry, server, listener })
+        .manage(AppState { store: store.clone(), registry, server, listener, flovi })
         .invoke_handler(tauri::generate_handler![
             commands::server::get_server_info,
             commands::server::list_endpoints,
@@ -72,6 +78,14 @@ pub fn run() {
             commands::endpoints::set_endpoint_secrets,
             commands::endpoints::reveal_endpoint_secret,
             commands::endpoints::get_secret_storage,
+            commands::flovi::get_flovi_settings,
+            commands::flovi::set_flovi_base_url,
+            commands::flovi::set_flovi_api_key,
+            commands::flovi::list_flovi_offices,
+            commands::flovi::validate_flovi_schedule,
+            commands::flovi::create_flovi_schedule,
+            commands::flovi::list_flovi_calls,
+            commands::flovi::rerun_flovi_call,
         ])
         .setup(move |app| {
             bridge::spawn(app.handle().clone(), &store);

@@ -1,6 +1,7 @@
-//! What the commands share: the store and where the listener is.
+//! What the commands share: the store, the Flovi client and where the listener is.
 
 use hookscope_core::capture::{ListenerHandle, ServerInfo};
+use hookscope_core::flovi_api::{FloviClient, FloviError};
 use hookscope_core::registry::{Registry, RegistryError};
 use hookscope_core::store::Store;
 
@@ -12,6 +13,7 @@ pub struct AppState {
     pub server: ServerInfo,
     /// The running listener, told at once when endpoints change.
     pub listener: Option<ListenerHandle>,
+    pub flovi: FloviClient,
 }
 
 impl AppState {
@@ -51,5 +53,18 @@ impl AppState {
             tracing::warn!("the listener keeps its old endpoints: {err}");
         }
         result
+    }
+
+    /// Runs a blocking Flovi client call (settings, validation, history) off the async
+    /// runtime's workers.
+    pub async fn flovi<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&FloviClient) -> Result<T, FloviError> + Send + 'static,
+    ) -> CommandResult<T> {
+        let flovi = self.flovi.clone();
+        tauri::async_runtime::spawn_blocking(move || f(&flovi))
+            .await
+            .map_err(|e| CommandError::Task(e.to_string()))?
+            .map_err(CommandError::from)
     }
 }

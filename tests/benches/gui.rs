@@ -41,6 +41,7 @@ use hookscope_core::store::{
     DEFAULT_RETENTION, DeliveryAnalysis, DeliveryQuery, NewDelivery, Store, StoreOptions,
 };
 use hookscope_e2e::{bin, exchange, free_port, request};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::time::sleep;
@@ -655,7 +656,7 @@ async fn new_session(
         }),
     );
     let url = format!("http://127.0.0.1:{}", driver.port);
-    ClientBuilder::rustls()?
+    ClientBuilder::new(HttpConnector::new())
         .capabilities(caps)
         .connect(&url)
         .await

@@ -13,6 +13,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hookscope_e2e::{
     artifacts_dir, bin, cli_with_env, exchange, fleiko_headers, free_port, request,
 };
+use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::time::sleep;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -69,14 +70,16 @@ async fn launch(driver: &Driver, data_dir: &Path, listen: SocketAddr) -> Client 
     let url = format!("http://127.0.0.1:{}", driver.port);
     let deadline = std::time::Instant::now() + TIMEOUT;
     loop {
-        match ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&url).await {
-            Ok(client) => return client,
-            Err(err) if std::time::Instant::now() < deadline => {
-                let _ = err;
-                sleep(Duration::from_millis(200)).await;
-            }
-            Err(err) => panic!("cannot start a WebDriver session: {err}"),
-        }
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        // An app that exits at once leaves WebKitWebDriver waiting: bound every attempt.
+        let attempt = builder.capabilities(caps.clone()).connect(&url);
+        let error = match tokio::time::timeout(TIMEOUT, attempt).await {
+            Ok(Ok(client)) => return client,
+            Ok(Err(err)) => err.to_string(),
+            Err(_) => "no session after 20 s (did the app exit? see its stderr above)".into(),
+        };
+        assert!(std::time::Instant::now() < deadline, "cannot start a WebDriver session: {error}");
+        sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -105,9 +108,16 @@ async fn wait_text(client: &Client, css: &str, want: &str) -> String {
 }
 
 async fn rows(client: &Client) -> Vec<String> {
+    // Rows re-render as data arrives: a stale element means "look again", not failure.
+    let Ok(found) = client.find_all(Locator::Css("[data-testid=delivery-row]")).await else {
+        return Vec::new();
+    };
     let mut ids = Vec::new();
-    for row in client.find_all(Locator::Css("[data-testid=delivery-row]")).await.unwrap() {
-        ids.push(row.attr("data-id").await.unwrap().unwrap_or_default());
+    for row in found {
+        match row.attr("data-id").await {
+            Ok(id) => ids.push(id.unwrap_or_default()),
+            Err(_) => return Vec::new(),
+        }
     }
     ids
 }
@@ -143,10 +153,11 @@ async fn inspector_shows_live_deliveries_safely() {
     let driver = Driver::start();
     let client = launch(&driver, data.path(), addr).await;
     let result = run_inspector_checks(&client, addr).await;
-    if let Ok(png) = client.screenshot().await {
+    if let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(10), client.screenshot()).await {
         std::fs::write(artifacts_dir().join("gui-inspector.png"), png).unwrap();
     }
-    let _ = client.close().await;
+    // Killing the driver's process group ends the app too, should closing hang.
+    let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
     drop(driver);
     result.unwrap();
 }
@@ -238,10 +249,11 @@ async fn signatures_show_valid_and_invalid_with_their_reason() {
     let driver = Driver::start();
     let client = launch(&driver, data.path(), addr).await;
     let result = run_signature_checks(&client, addr).await;
-    if let Ok(png) = client.screenshot().await {
+    if let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(10), client.screenshot()).await {
         std::fs::write(artifacts_dir().join("gui-signature.png"), png).unwrap();
     }
-    let _ = client.close().await;
+    // Killing the driver's process group ends the app too, should closing hang.
+    let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
     drop(driver);
     result.unwrap();
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import { useSplitter } from './components/useSplitter';
 import { hasToolbarFilters, isSearchActive } from './state/deliveries';
@@ -7,8 +7,9 @@ import { DeliveryList } from './views/DeliveryList';
 import { DetailPane } from './views/DetailPane';
 import { EmptyState } from './views/EmptyState';
 import { EndpointSettingsDialog } from './views/EndpointSettingsDialog';
+import { FloviPanel } from './views/FloviPanel';
 import { Sidebar } from './views/Sidebar';
-import { TopBar } from './views/TopBar';
+import { type AppView, TopBar } from './views/TopBar';
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -19,9 +20,33 @@ export function App() {
   const { state, dispatch } = useStore();
   const searchRef = useRef<HTMLInputElement>(null);
   const [listWidth, splitterProps] = useSplitter('hookscope.listWidth', 640, 380, 0.72);
+  const [view, setView] = useState<AppView>('inspector');
+  // Mounted on first visit, then kept (hidden) so the form, result and offices survive a switch.
+  const [floviMounted, setFloviMounted] = useState(false);
+  const showView = (next: AppView) => {
+    if (next === 'flovi') setFloviMounted(true);
+    setView(next);
+  };
 
   const dialogOpen = state.settings !== null;
+
+  // Ctrl+1 / Ctrl+2 (⌘ on macOS) switch views from anywhere, even while typing.
   useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey || e.shiftKey || dialogOpen) return;
+      if (e.key === '1' || e.key === '2') {
+        e.preventDefault();
+        if (e.key === '2') setFloviMounted(true);
+        setView(e.key === '1' ? 'inspector' : 'flovi');
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [dialogOpen]);
+
+  const inspecting = view === 'inspector';
+  useEffect(() => {
+    if (!inspecting) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.metaKey || e.ctrlKey || e.altKey || dialogOpen) return;
       if (e.key === 'Escape') {
@@ -50,7 +75,7 @@ export function App() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [dispatch, dialogOpen]);
+  }, [dispatch, dialogOpen, inspecting]);
 
   const f = state.filters;
   const noDeliveriesAtAll =
@@ -64,19 +89,22 @@ export function App() {
 
   return (
     <div className="app">
-      <TopBar />
-      <div className="main">
-        <Sidebar />
-        {noDeliveriesAtAll ? (
-          <EmptyState />
-        ) : (
-          <div className="workspace" style={{ gridTemplateColumns: `minmax(340px, ${listWidth}px) 6px minmax(400px, 1fr)` }}>
-            <DeliveryList searchRef={searchRef} />
-            <div className="splitter" {...splitterProps} />
-            <DetailPane />
-          </div>
-        )}
-      </div>
+      <TopBar view={view} onView={showView} />
+      {inspecting && (
+        <div className="main" id="view-inspector" role="tabpanel" aria-labelledby="nav-inspector">
+          <Sidebar />
+          {noDeliveriesAtAll ? (
+            <EmptyState />
+          ) : (
+            <div className="workspace" style={{ gridTemplateColumns: `minmax(340px, ${listWidth}px) 6px minmax(400px, 1fr)` }}>
+              <DeliveryList searchRef={searchRef} />
+              <div className="splitter" {...splitterProps} />
+              <DetailPane />
+            </div>
+          )}
+        </div>
+      )}
+      {floviMounted && <FloviPanel hidden={inspecting} />}
       <EndpointSettingsDialog />
     </div>
   );

@@ -2,7 +2,8 @@
  * In-memory backend for running the UI in a plain browser (vite dev/preview, screenshots).
  * Loaded only when window.__TAURI_INTERNALS__ is absent; never inside the app.
  * `?demo=empty` starts with no deliveries, `?demo=static` disables the live feed,
- * `?keys=keyring` reports an OS keyring instead of the headless key file.
+ * `?keys=keyring` reports an OS keyring instead of the headless key file, `?flovi=nokey` starts
+ * without a Flovi API key, `?flovi=empty` with no Flovi call history (see demoFlovi.ts).
  *
  * Signature results and decoded views here are written by hand to look like the core's: nothing
  * is verified. The secrets are demo strings.
@@ -30,6 +31,7 @@ import type {
   Verification,
 } from './types';
 import { ApiError } from './types';
+import { createFloviDemo } from './demoFlovi';
 
 const BASE_URL = 'http://127.0.0.1:8787';
 const MAX_BODY = 25 * 1024 * 1024;
@@ -1027,6 +1029,7 @@ export function createDemoBackend(search: string): Backend {
 
   return {
     kind: 'demo',
+    ...createFloviDemo(params, keySource),
     getServerInfo: (): Promise<ServerInfo> =>
       Promise.resolve({ baseUrl: BASE_URL, dataDir: '~/.local/share/hookscope (demo)', maxBody: MAX_BODY, listenError: null }),
     listEndpoints: (): Promise<Endpoint[]> =>

@@ -16,16 +16,22 @@ import type {
   EndpointInput,
   EndpointSettings,
   FailureReason,
+  FieldError,
   FleikoEvent,
+  FloviCall,
   FloviCostLine,
   FloviCosts,
+  FloviOffice,
   FloviPlace,
   FloviReservation,
+  FloviSettings,
   FloviVehicle,
   FlowellaEvent,
   KeySource,
   ProviderId,
   ReverifyResult,
+  ScheduleRequest,
+  ScheduleResult,
   SecretSlot,
   ServerInfo,
   SignatureStatus,
@@ -48,16 +54,22 @@ export type {
   EndpointInput,
   EndpointSettings,
   FailureReason,
+  FieldError,
   FleikoEvent,
+  FloviCall,
   FloviCostLine,
   FloviCosts,
+  FloviOffice,
   FloviPlace,
   FloviReservation,
+  FloviSettings,
   FloviVehicle,
   FlowellaEvent,
   KeySource,
   ProviderId,
   ReverifyResult,
+  ScheduleRequest,
+  ScheduleResult,
   SecretSlot,
   ServerInfo,
   SignatureStatus,
@@ -116,6 +128,19 @@ export const setEndpointSecrets = (id: number, secrets: SecretSlot[]): Promise<R
 export const revealEndpointSecret = (id: number, index: number): Promise<string> =>
   call((b) => b.revealEndpointSecret(id, index));
 export const getSecretStorage = (): Promise<KeySource> => call((b) => b.getSecretStorage());
+
+// Flovi customer API. The key goes in once and never comes back: settings say only whether one is set.
+export const getFloviSettings = (): Promise<FloviSettings> => call((b) => b.getFloviSettings());
+export const setFloviBaseUrl = (baseUrl: string): Promise<FloviSettings> => call((b) => b.setFloviBaseUrl(baseUrl));
+/** Stores the key (encrypted); an empty string removes it. Never log the argument. */
+export const setFloviApiKey = (key: string): Promise<FloviSettings> => call((b) => b.setFloviApiKey(key));
+export const listFloviOffices = (): Promise<FloviOffice[]> => call((b) => b.listFloviOffices());
+export const validateFloviSchedule = (request: ScheduleRequest): Promise<FieldError[]> =>
+  call((b) => b.validateFloviSchedule(request));
+export const createFloviSchedule = (request: ScheduleRequest): Promise<ScheduleResult> =>
+  call((b) => b.createFloviSchedule(request));
+export const listFloviCalls = (): Promise<FloviCall[]> => call((b) => b.listFloviCalls());
+export const rerunFloviCall = (id: number): Promise<FloviCall> => call((b) => b.rerunFloviCall(id));
 
 function subscribe(
   what: string,

@@ -9,8 +9,13 @@ import type {
   Endpoint,
   EndpointCount,
   EndpointSettings,
+  FieldError,
+  FloviCall,
+  FloviOffice,
+  FloviSettings,
   KeySource,
   ReverifyResult,
+  ScheduleResult,
   ServerInfo,
 } from './types';
 
@@ -48,4 +53,12 @@ export const tauriBackend: Backend = {
     const unlisten = await listen<null>('deliveries:resync', () => handler());
     return unlisten;
   },
+  getFloviSettings: () => invoke<FloviSettings>('get_flovi_settings'),
+  setFloviBaseUrl: (baseUrl) => invoke<FloviSettings>('set_flovi_base_url', { baseUrl }),
+  setFloviApiKey: (key) => invoke<FloviSettings>('set_flovi_api_key', { key }),
+  listFloviOffices: () => invoke<FloviOffice[]>('list_flovi_offices'),
+  validateFloviSchedule: (request) => invoke<FieldError[]>('validate_flovi_schedule', { request }),
+  createFloviSchedule: (request) => invoke<ScheduleResult>('create_flovi_schedule', { request }),
+  listFloviCalls: () => invoke<FloviCall[]>('list_flovi_calls'),
+  rerunFloviCall: (id) => invoke<FloviCall>('rerun_flovi_call', { id }),
 };

@@ -11,18 +11,24 @@ import type { EndpointCount } from '../bindings/EndpointCount';
 import type { EndpointInput } from '../bindings/EndpointInput';
 import type { EndpointSettings } from '../bindings/EndpointSettings';
 import type { FailureReason } from '../bindings/FailureReason';
+import type { FieldError } from '../bindings/FieldError';
 import type { FleikoEvent } from '../bindings/FleikoEvent';
+import type { FloviCall } from '../bindings/FloviCall';
 import type { FloviCancellation } from '../bindings/FloviCancellation';
 import type { FloviCostLine } from '../bindings/FloviCostLine';
 import type { FloviCosts } from '../bindings/FloviCosts';
 import type { FloviDriver } from '../bindings/FloviDriver';
+import type { FloviOffice } from '../bindings/FloviOffice';
 import type { FloviPlace } from '../bindings/FloviPlace';
 import type { FloviReservation } from '../bindings/FloviReservation';
+import type { FloviSettings } from '../bindings/FloviSettings';
 import type { FloviVehicle } from '../bindings/FloviVehicle';
 import type { FlowellaEvent } from '../bindings/FlowellaEvent';
 import type { KeySource } from '../bindings/KeySource';
 import type { ProviderId } from '../bindings/ProviderId';
 import type { ReverifyResult } from '../bindings/ReverifyResult';
+import type { ScheduleRequest } from '../bindings/ScheduleRequest';
+import type { ScheduleResult } from '../bindings/ScheduleResult';
 import type { SecretSlot } from '../bindings/SecretSlot';
 import type { ServerInfo } from '../bindings/ServerInfo';
 import type { SignatureStatus } from '../bindings/SignatureStatus';
@@ -42,24 +48,29 @@ export type {
   EndpointInput,
   EndpointSettings,
   FailureReason,
+  FieldError,
   FleikoEvent,
+  FloviCall,
   FloviCancellation,
   FloviCostLine,
   FloviCosts,
   FloviDriver,
+  FloviOffice,
   FloviPlace,
   FloviReservation,
+  FloviSettings,
   FloviVehicle,
   FlowellaEvent,
   KeySource,
   ProviderId,
   ReverifyResult,
+  ScheduleRequest,
+  ScheduleResult,
   SecretSlot,
   ServerInfo,
   SignatureStatus,
   Verification,
 };
-
 
 export type Unsubscribe = () => void;
 
@@ -85,6 +96,19 @@ export interface Backend {
   onDeliveries(handler: (batch: DeliverySummary[]) => void): Promise<Unsubscribe>;
   /** Stored deliveries changed in place (re-verified, or the live feed fell behind). */
   onResync(handler: () => void): Promise<Unsubscribe>;
+
+  getFloviSettings(): Promise<FloviSettings>;
+  /** Rejects with `invalid` for a malformed URL or plain http to a non-loopback host. */
+  setFloviBaseUrl(baseUrl: string): Promise<FloviSettings>;
+  /** An empty key removes the stored one. */
+  setFloviApiKey(key: string): Promise<FloviSettings>;
+  listFloviOffices(): Promise<FloviOffice[]>;
+  validateFloviSchedule(request: ScheduleRequest): Promise<FieldError[]>;
+  createFloviSchedule(request: ScheduleRequest): Promise<ScheduleResult>;
+  /** Newest first. */
+  listFloviCalls(): Promise<FloviCall[]>;
+  /** Sends a recorded call again; resolves with the new call. */
+  rerunFloviCall(id: number): Promise<FloviCall>;
 }
 
 /** Commands reject with `{ code, message }`; anything else is wrapped so views see one shape. */

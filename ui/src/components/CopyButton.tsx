@@ -11,9 +11,11 @@ interface Props {
   /** Accessible name and tooltip. */
   title: string;
   className?: string;
+  /** Defaults to `copy-button`. */
+  testId?: string;
 }
 
-export function CopyButton({ text, label, title, className }: Props) {
+export function CopyButton({ text, label, title, className, testId = 'copy-button' }: Props) {
   const [status, setStatus] = useState<'idle' | 'copied' | 'failed'>('idle');
 
   useEffect(() => {
@@ -34,7 +36,7 @@ export function CopyButton({ text, label, title, className }: Props) {
     <button
       type="button"
       className={`copy-btn ${status} ${label ? 'with-label' : 'icon-only'} ${className ?? ''}`}
-      data-testid="copy-button"
+      data-testid={testId}
       title={title}
       aria-label={title}
       onClick={onClick}

@@ -137,6 +137,40 @@ export const RepeatIcon = (p: SVGProps<SVGSVGElement>) => (
   </svg>
 );
 
+export const ExternalIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base(p)}>
+    <path d="M9.5 2.5h4v4M13.5 2.5L7.5 8.5M12 9.5v3a1 1 0 0 1-1 1H3.5a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1h3" />
+  </svg>
+);
+
+export const AlertIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base(p)}>
+    <path d="M8 2.2l6 10.6a.8.8 0 0 1-.7 1.2H2.7a.8.8 0 0 1-.7-1.2z" />
+    <path d="M8 6.5v3.2M8 11.8v.1" />
+  </svg>
+);
+
+export const RefreshIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base(p)}>
+    <path d="M13.2 6.5A5.3 5.3 0 0 0 3.3 5M2.8 9.5a5.3 5.3 0 0 0 9.9 1.5M3 2.5V5h2.5M13 13.5V11h-2.5" />
+  </svg>
+);
+
+export const SendIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base(p)}>
+    <path d="M14 2L7 9M14 2l-4.5 12-2.5-5-5-2.5z" />
+  </svg>
+);
+
+export const CarIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base(p)}>
+    <path d="M2.5 11V8.3l1.3-3.5a1 1 0 0 1 .9-.6h6.6a1 1 0 0 1 .9.6l1.3 3.5V11a.5.5 0 0 1-.5.5h-10a.5.5 0 0 1-.5-.5zM2.5 8.3h11" />
+    <path d="M4 11.5v1.3M12 11.5v1.3" />
+    <circle cx="5" cy="9.9" r=".3" />
+    <circle cx="11" cy="9.9" r=".3" />
+  </svg>
+);
+
 /** The app mark (same drawing as icons/icon.svg). */
 export function LogoMark(p: SVGProps<SVGSVGElement>) {
   const id = useId();

@@ -1,12 +1,66 @@
-import { useEffect, useState } from 'react';
+import { type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 
 import { backendKind } from '../api';
 import { CopyButton } from '../components/CopyButton';
-import { LogoMark } from '../components/icons';
+import { CarIcon, InboxIcon, LogoMark } from '../components/icons';
 import { joinUrl } from '../format/shell';
 import { useStore } from '../state/store';
 
-export function TopBar() {
+export type AppView = 'inspector' | 'flovi';
+
+const VIEWS: ReadonlyArray<{ id: AppView; label: string; testId: string; shortcut: string; icon: ReactNode }> = [
+  { id: 'inspector', label: 'Inspector', testId: 'nav-inspector', shortcut: '1', icon: <InboxIcon /> },
+  { id: 'flovi', label: 'Flovi API', testId: 'nav-flovi', shortcut: '2', icon: <CarIcon /> },
+];
+
+const MOD = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl+';
+
+/** The two views as tabs: arrow keys move between them, Ctrl+1 / Ctrl+2 work from anywhere. */
+function ViewTabs({ view, onView }: { view: AppView; onView: (v: AppView) => void }) {
+  const refs = useRef<Array<HTMLButtonElement | null>>([]);
+  const onKeyDown = (e: KeyboardEvent<HTMLButtonElement>, index: number) => {
+    const delta = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+    let next = delta === 0 ? -1 : (index + delta + VIEWS.length) % VIEWS.length;
+    if (e.key === 'Home') next = 0;
+    if (e.key === 'End') next = VIEWS.length - 1;
+    const target = VIEWS[next];
+    if (!target) return;
+    e.preventDefault();
+    onView(target.id);
+    refs.current[next]?.focus();
+  };
+  return (
+    <nav className="view-tabs" role="tablist" aria-label="Views">
+      {VIEWS.map((v, i) => {
+        const active = v.id === view;
+        return (
+          <button
+            key={v.id}
+            ref={(el) => {
+              refs.current[i] = el;
+            }}
+            type="button"
+            role="tab"
+            id={v.testId}
+            className={`view-tab ${active ? 'active' : ''}`}
+            data-testid={v.testId}
+            aria-selected={active}
+            aria-controls={`view-${v.id}`}
+            tabIndex={active ? 0 : -1}
+            title={`${v.label} (${MOD}${v.shortcut})`}
+            onClick={() => onView(v.id)}
+            onKeyDown={(e) => onKeyDown(e, i)}
+          >
+            {v.icon}
+            <span>{v.label}</span>
+          </button>
+        );
+      })}
+    </nav>
+  );
+}
+
+export function TopBar({ view, onView }: { view: AppView; onView: (v: AppView) => void }) {
   const { state } = useStore();
   // An empty base URL means the listener could not start; listenError says why.
   const baseUrl = state.serverInfo?.baseUrl || null;
@@ -32,6 +86,7 @@ export function TopBar() {
           </span>
         )}
       </div>
+      <ViewTabs view={view} onView={onView} />
       <div className="listener">
         <span className={`live-dot ${baseUrl ? 'on' : listenError ? 'down' : ''}`} aria-hidden />
         <span className="listener-label">{listenError ? 'Listener not running' : 'Listening on'}</span>

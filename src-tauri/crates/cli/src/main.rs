@@ -1,6 +1,7 @@
 //! `hookscope-cli`: the capture core without a window — serve, list and show deliveries.
 
 mod endpoint;
+mod flovi;
 mod verify;
 
 use std::io::Write;
@@ -121,6 +122,9 @@ enum Command {
     /// Manage endpoints and their signing secrets
     #[command(subcommand)]
     Endpoint(endpoint::EndpointCommand),
+    /// Call Flovi's customer API: offices, schedules, and the calls made
+    #[command(subcommand)]
+    Flovi(flovi::FloviCommand),
     /// Show one delivery
     Show {
         id: i64,
@@ -165,6 +169,7 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Verify(args) => return verify::run(args),
         Command::Endpoint(command) => endpoint::run(command)?,
+        Command::Flovi(command) => return flovi::run(command),
         Command::Serve { data, listen, max_body, retention, sync } => {
             let registry = data.registry_with(StoreOptions { retention, sync })?;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;

@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod capture;
+pub mod flovi_api;
 pub mod paths;
 pub mod providers;
 pub mod registry;

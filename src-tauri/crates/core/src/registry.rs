@@ -59,6 +59,11 @@ impl Registry {
         self.secrets.source()
     }
 
+    /// The box that seals this data dir's secrets, for other holders of secrets to share.
+    pub fn secret_box(&self) -> Arc<SecretBox> {
+        Arc::clone(&self.secrets)
+    }
+
     pub fn settings(&self) -> Result<Vec<EndpointSettings>> {
         Ok(self.store.read(endpoints::settings)?)
     }

@@ -8,7 +8,7 @@ mod explain;
 pub mod fleiko;
 pub mod flovi;
 pub mod flowella;
-mod json;
+pub(crate) mod json;
 mod signature;
 
 use std::fmt;

@@ -2,6 +2,7 @@
 //! own connections, so the CLI and the UI can read while the listener writes.
 
 pub mod endpoints;
+pub mod flovi;
 pub mod headers;
 mod model;
 mod query;
@@ -56,6 +57,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/0001_init.sql")),
         M::up(include_str!("migrations/0002_providers.sql")),
+        M::up(include_str!("migrations/0003_flovi.sql")),
     ])
 }
 
