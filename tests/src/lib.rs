@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod fake_flovi;
+pub mod gui;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -4,84 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use hookscope_e2e::{
-    artifacts_dir, bin, cli_with_env, exchange, fleiko_headers, free_port, request,
-};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
+use hookscope_e2e::gui::{TIMEOUT, click, select, wait_rows, wait_text, with_app};
+use hookscope_e2e::{cli_with_env, exchange, fleiko_headers, request};
 use tokio::time::sleep;
-
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-/// One app at a time: two WebKit instances on two cores make every wait flaky.
-static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// tauri-driver and the WebKitWebDriver it starts, in their own process group so that both
-/// go when the test ends, pass or fail.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    fn start() -> Self {
-        assert!(
-            std::env::var_os("DISPLAY").is_some(),
-            "GUI tests need an X display: run them under xvfb-run (the README's test command does)"
-        );
-        let port = free_port();
-        let native = free_port();
-        let child = Command::new("tauri-driver")
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            // Inherited by WebKitWebDriver and the app: keep test keys out of a real keyring.
-            .env("HOOKSCOPE_NO_KEYRING", "1")
-            .process_group(0)
-            .spawn()
-            .expect("tauri-driver is not installed (cargo install tauri-driver --locked)");
-        Self { child, port }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-        let _ = self.child.wait();
-    }
-}
-
-async fn launch(driver: &Driver, data_dir: &Path, listen: SocketAddr) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), "wry".into());
-    caps.insert(
-        "tauri:options".into(),
-        serde_json::json!({
-            "application": bin("hookscope"),
-            "args": ["--data-dir", data_dir, "--listen", listen.to_string()],
-        }),
-    );
-    let url = format!("http://127.0.0.1:{}", driver.port);
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    loop {
-        let mut builder = ClientBuilder::new(HttpConnector::new());
-        // An app that exits at once leaves WebKitWebDriver waiting: bound every attempt.
-        let attempt = builder.capabilities(caps.clone()).connect(&url);
-        let error = match tokio::time::timeout(TIMEOUT, attempt).await {
-            Ok(Ok(client)) => return client,
-            Ok(Err(err)) => err.to_string(),
-            Err(_) => "no session after 20 s (did the app exit? see its stderr above)".into(),
-        };
-        assert!(std::time::Instant::now() < deadline, "cannot start a WebDriver session: {error}");
-        sleep(Duration::from_millis(200)).await;
-    }
-}
 
 fn post(addr: SocketAddr, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> u64 {
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
@@ -90,76 +18,13 @@ fn post(addr: SocketAddr, path: &str, headers: &[(&str, &[u8])], body: &[u8]) ->
     response.json()["id"].as_u64().unwrap()
 }
 
-async fn wait_text(client: &Client, css: &str, want: &str) -> String {
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    let mut last = String::new();
-    while std::time::Instant::now() < deadline {
-        let text = match client.find(Locator::Css(css)).await {
-            Ok(el) => el.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if text.contains(want) {
-            return text;
-        }
-        last = text;
-        sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{css} never showed {want:?}; last text: {last:?}");
-}
-
-async fn rows(client: &Client) -> Vec<String> {
-    // Rows re-render as data arrives: a stale element means "look again", not failure.
-    let Ok(found) = client.find_all(Locator::Css("[data-testid=delivery-row]")).await else {
-        return Vec::new();
-    };
-    let mut ids = Vec::new();
-    for row in found {
-        match row.attr("data-id").await {
-            Ok(id) => ids.push(id.unwrap_or_default()),
-            Err(_) => return Vec::new(),
-        }
-    }
-    ids
-}
-
-async fn wait_rows(client: &Client, want: impl Fn(&[String]) -> bool, what: &str) -> Vec<String> {
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    loop {
-        let ids = rows(client).await;
-        if want(&ids) {
-            return ids;
-        }
-        assert!(std::time::Instant::now() < deadline, "rows never became {what}: {ids:?}");
-        sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn select(client: &Client, id: u64) {
-    let css = format!("[data-testid=delivery-row][data-id='{id}']");
-    client.find(Locator::Css(&css)).await.unwrap().click().await.unwrap();
-    wait_text(client, "[data-testid=detail-pane]", &format!("{id}")).await;
-}
-
-async fn click(client: &Client, testid: &str) {
-    let css = format!("[data-testid={testid}]");
-    client.find(Locator::Css(&css)).await.unwrap().click().await.unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inspector_shows_live_deliveries_safely() {
-    let _one = ONE_APP.lock().await;
     let data = tempfile::tempdir().unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let driver = Driver::start();
-    let client = launch(&driver, data.path(), addr).await;
-    let result = run_inspector_checks(&client, addr).await;
-    if let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(10), client.screenshot()).await {
-        std::fs::write(artifacts_dir().join("gui-inspector.png"), png).unwrap();
-    }
-    // Killing the driver's process group ends the app too, should closing hang.
-    let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
-    drop(driver);
-    result.unwrap();
+    with_app(data.path(), "gui-inspector", |client, addr| async move {
+        run_inspector_checks(&client, addr).await
+    })
+    .await;
 }
 
 async fn run_inspector_checks(client: &Client, addr: SocketAddr) -> anyhow::Result<()> {
@@ -237,7 +102,6 @@ async fn run_inspector_checks(client: &Client, addr: SocketAddr) -> anyhow::Resu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signatures_show_valid_and_invalid_with_their_reason() {
-    let _one = ONE_APP.lock().await;
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_str().unwrap();
     let out = cli_with_env(
@@ -245,17 +109,10 @@ async fn signatures_show_valid_and_invalid_with_their_reason() {
         &[("S", "whsec_gui_secret_value")],
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let driver = Driver::start();
-    let client = launch(&driver, data.path(), addr).await;
-    let result = run_signature_checks(&client, addr).await;
-    if let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(10), client.screenshot()).await {
-        std::fs::write(artifacts_dir().join("gui-signature.png"), png).unwrap();
-    }
-    // Killing the driver's process group ends the app too, should closing hang.
-    let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
-    drop(driver);
-    result.unwrap();
+    with_app(data.path(), "gui-signature", |client, addr| async move {
+        run_signature_checks(&client, addr).await
+    })
+    .await;
 }
 
 fn post_signed(addr: SocketAddr, headers: &[(String, String)], body: &str) -> u64 {
