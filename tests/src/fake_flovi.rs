@@ -348,8 +348,32 @@ fn check_schedule(body: &[u8], offices: &Value) -> Result<Value, String> {
     Ok(request)
 }
 
-/// The docs' example answer, departing when asked. Test plates add the docs' 2 hours to the
-/// earliest arrival (the tests depart early in the day, so no date arithmetic is needed).
+/// The docs' example answer, departing when asked and latest at 18:00 the next day (the docs
+/// depart on 2025-04-23 and answer 2025-04-24T18:00). Test plates add the docs' 2 hours to the
+/// earliest arrival (the tests depart early in the day, so no hour arithmetic is needed).
+/// `YYYY-MM-DD` plus one day.
+fn next_day(date: &str) -> String {
+    let part = |range: std::ops::Range<usize>| date[range].parse::<u32>().unwrap_or(1);
+    let (mut year, mut month, mut day) = (part(0..4), part(5..7), part(8..10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    day += 1;
+    if day > days_in_month {
+        day = 1;
+        month += 1;
+        if month > 12 {
+            month = 1;
+            year += 1;
+        }
+    }
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 fn schedule_answer(request: &Value, schedule_id: &str, spelling: Spelling) -> String {
     let depart = &request["depart"].as_str().unwrap_or_default()[..19];
     let arrive = if request["testPlates"] == Value::Bool(true) {
@@ -358,7 +382,7 @@ fn schedule_answer(request: &Value, schedule_id: &str, spelling: Spelling) -> St
     } else {
         depart.to_owned()
     };
-    let latest = "2025-04-24T18:00:00.000000Z";
+    let latest = format!("{}T18:00:00.000000Z", next_day(&depart[..10]));
     let id = serde_json::to_string(schedule_id).unwrap_or_default();
     match spelling {
         Spelling::CamelCase => format!(

@@ -5,11 +5,13 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use futures::FutureExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::time::sleep;
 
@@ -96,15 +98,18 @@ where
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("loopback");
     let driver = Driver::start();
     let client = launch(&driver, data_dir, addr).await;
-    let result = checks(client.clone(), addr).await;
+    // A failed wait panics: catch it so that the screenshot and the clean-up still happen.
+    let result = AssertUnwindSafe(checks(client.clone(), addr)).catch_unwind().await;
     if let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(10), client.screenshot()).await {
         let _ = std::fs::write(artifacts_dir().join(format!("{screenshot}.png")), png);
     }
     // Killing the driver's process group ends the app too, should closing hang.
     let _ = tokio::time::timeout(Duration::from_secs(5), client.close()).await;
     drop(driver);
-    if let Err(err) = result {
-        panic!("{err:?}");
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => panic!("{err:?}"),
+        Err(panic) => std::panic::resume_unwind(panic),
     }
 }
 

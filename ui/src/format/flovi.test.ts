@@ -199,6 +199,15 @@ describe('the schedule timeline', () => {
     expect(tl.ticks.map((t) => t.label)).toEqual(['15:00', '15:30', '16:00', '16:30', '17:00']);
   });
 
+  it('keeps few, dated ticks when the bounds are years apart', () => {
+    const early = utc('2025-04-24T18:00:00Z');
+    const late = utc('2031-06-14T09:30:00Z');
+    const tl = computeTimeline({ departEarliest: late, departLatest: early, arriveEarliest: late, arriveLatest: early });
+    expect(tl.ticks.length).toBeGreaterThan(1);
+    expect(tl.ticks.length).toBeLessThanOrEqual(8);
+    expect(tl.ticks[0]?.label).toMatch(/^\d{1,2} [A-Z][a-z]{2} 20(25|26)$/);
+  });
+
   it('keeps zero-length windows visible and the axis at least an hour wide', () => {
     const t0 = utc('2025-04-23T12:00:00Z');
     const tl = computeTimeline({ departEarliest: t0, departLatest: t0, arriveEarliest: t0, arriveLatest: t0 });

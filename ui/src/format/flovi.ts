@@ -297,7 +297,11 @@ export function computeTimeline(b: Bounds, requested: number | null = null, maxT
   };
 
   const span = end - start;
-  const stepMin = STEPS.find((s) => span / (s * MINUTE) <= maxTicks) ?? 10080;
+  // Past the largest step (windows of months or years, e.g. from a misbehaving API), whole
+  // days keep the tick count bounded instead of crowding the axis with weekly ticks.
+  const stepMin =
+    STEPS.find((s) => span / (s * MINUTE) <= maxTicks) ?? Math.ceil(span / MINUTE / maxTicks / 1440) * 1440;
+  const withYear = span > 180 * 1440 * MINUTE;
   const ticks: TimelineTick[] = [];
   const t = new Date(start);
   if (stepMin < 60) {
@@ -319,7 +323,11 @@ export function computeTimeline(b: Bounds, requested: number | null = null, maxT
       at,
       left: pos(at),
       day,
-      label: day ? `${WEEKDAYS[t.getDay()]} ${t.getDate()} ${MONTHS[t.getMonth()]}` : clock(t.getHours(), t.getMinutes(), 0),
+      label: withYear
+        ? `${t.getDate()} ${MONTHS[t.getMonth()]} ${t.getFullYear()}`
+        : day
+          ? `${WEEKDAYS[t.getDay()]} ${t.getDate()} ${MONTHS[t.getMonth()]}`
+          : clock(t.getHours(), t.getMinutes(), 0),
     });
     if (stepMin < 1440) t.setMinutes(t.getMinutes() + stepMin);
     else t.setDate(t.getDate() + stepMin / 1440);
