@@ -41,7 +41,7 @@ pub fn analyse(
         return (provider, DeliveryAnalysis::default());
     };
     let implementation = providers::provider(provider);
-    let decoded = implementation.decode(&view);
+    let decoded = implementation.identify(&view);
     let verification = implementation.verify(&view, &verify_options(endpoint, req.received_at_ms));
     let group_key = match (&decoded.event_id, &decoded.delivery_id) {
         (Some(event), _) => Some(format!("{provider}:event:{event}")),

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
+use super::Depth;
 use super::json::{self, get, text, text_any};
 use super::signature::{self, Candidate};
 use super::{
@@ -402,75 +403,11 @@ impl Provider for Fleiko {
     }
 
     fn decode(&self, req: &RequestView) -> Decoded {
-        let mut decoded = Decoded {
-            delivery_id: req.header_text(DELIVERY_HEADER).filter(|d| !d.is_empty()),
-            ..Decoded::default()
-        };
-        if let Some(raw) = req.header_text(ATTEMPT_HEADER) {
-            match raw.parse::<u32>() {
-                Ok(n) => decoded.attempt = Some(n),
-                Err(_) => decoded
-                    .notes
-                    .push(format!("X-Fleiko-Delivery-Attempt {raw:?} is not a number.")),
-            }
-        }
-        let header_event = req.header_text(EVENT_HEADER).filter(|e| !e.is_empty());
-        let mut e = FleikoEvent::default();
-        match json::parse_lenient(req.body) {
-            Ok((body, lenient)) => {
-                if lenient {
-                    decoded.notes.push(
-                        "The body is not strict JSON (comments, placeholders or trailing \
-                         commas); decoded leniently."
-                            .to_owned(),
-                    );
-                }
-                envelope(&body, &mut e, &mut decoded.notes);
-            }
-            Err(error) => decoded.notes.push(format!("The body is not JSON ({error}); shown raw.")),
-        }
-        match (&e.event_type, &header_event) {
-            (Some(body_type), Some(h)) if body_type != h => decoded.notes.push(format!(
-                "X-Fleiko-Event says '{h}' but the body's type is '{body_type}'; the body wins."
-            )),
-            (None, Some(h)) => e.event_type = Some(h.clone()),
-            _ => {}
-        }
-        if let Some(t) = &e.event_type {
-            e.type_known = EVENT_TYPES.contains(&t.as_str());
-            if !e.type_known {
-                decoded.notes.push(format!("Unknown event type '{t}': shown raw."));
-            }
-        }
-        match e.event_type.as_deref() {
-            Some("job.status_changed") if e.from_status.is_none() || e.to_status.is_none() => {
-                decoded.notes.push(
-                    "job.status_changed without from_status and to_status (the docs say it \
-                     includes both)."
-                        .to_owned(),
-                );
-            }
-            Some("job.cancelled") if e.reason.is_none() || e.reason_category.is_none() => {
-                decoded.notes.push(
-                    "job.cancelled without reason and reason_category (the docs say it \
-                     includes both)."
-                        .to_owned(),
-                );
-            }
-            _ => {}
-        }
-        decoded.event_type = e.event_type.clone();
-        decoded.event_id = e.id.clone();
-        if decoded.event_id.is_none() {
-            decoded.notes.push(
-                "No envelope id: the docs recommend deduplicating on it; X-Fleiko-Delivery is \
-                 the fallback."
-                    .to_owned(),
-            );
-        }
-        decoded.summary = Some(summary(&e, decoded.attempt));
-        decoded.view = Some(DecodedView::FleikoEvent(e));
-        decoded
+        decode_with(req, Depth::Full)
+    }
+
+    fn identify(&self, req: &RequestView) -> Decoded {
+        decode_with(req, Depth::Brief)
     }
 
     fn sign(&self, body: &[u8], secrets: &[&[u8]], now: i64) -> Vec<(String, String)> {
@@ -566,7 +503,79 @@ fn mismatch_sentence(t: i64, timestamp_header: &str) -> String {
 
 /// Reads the documented envelope and the fields the event descriptions promise. `data` is
 /// otherwise undocumented, so several plausible spellings are tried.
-fn envelope(body: &Value, e: &mut FleikoEvent, notes: &mut Vec<String>) {
+fn decode_with(req: &RequestView, depth: Depth) -> Decoded {
+    let mut decoded = Decoded {
+        delivery_id: req.header_text(DELIVERY_HEADER).filter(|d| !d.is_empty()),
+        ..Decoded::default()
+    };
+    if let Some(raw) = req.header_text(ATTEMPT_HEADER) {
+        match raw.parse::<u32>() {
+            Ok(n) => decoded.attempt = Some(n),
+            Err(_) => {
+                decoded.notes.push(format!("X-Fleiko-Delivery-Attempt {raw:?} is not a number."))
+            }
+        }
+    }
+    let header_event = req.header_text(EVENT_HEADER).filter(|e| !e.is_empty());
+    let mut e = FleikoEvent::default();
+    match json::parse_lenient(req.body) {
+        Ok((body, lenient)) => {
+            if lenient {
+                decoded.notes.push(
+                    "The body is not strict JSON (comments, placeholders or trailing \
+                     commas); decoded leniently."
+                        .to_owned(),
+                );
+            }
+            envelope(&body, &mut e, &mut decoded.notes, depth);
+        }
+        Err(error) => decoded.notes.push(format!("The body is not JSON ({error}); shown raw.")),
+    }
+    match (&e.event_type, &header_event) {
+        (Some(body_type), Some(h)) if body_type != h => decoded.notes.push(format!(
+            "X-Fleiko-Event says '{h}' but the body's type is '{body_type}'; the body wins."
+        )),
+        (None, Some(h)) => e.event_type = Some(h.clone()),
+        _ => {}
+    }
+    if let Some(t) = &e.event_type {
+        e.type_known = EVENT_TYPES.contains(&t.as_str());
+        if !e.type_known {
+            decoded.notes.push(format!("Unknown event type '{t}': shown raw."));
+        }
+    }
+    match e.event_type.as_deref() {
+        Some("job.status_changed") if e.from_status.is_none() || e.to_status.is_none() => {
+            decoded.notes.push(
+                "job.status_changed without from_status and to_status (the docs say it \
+                 includes both)."
+                    .to_owned(),
+            );
+        }
+        Some("job.cancelled") if e.reason.is_none() || e.reason_category.is_none() => {
+            decoded.notes.push(
+                "job.cancelled without reason and reason_category (the docs say it \
+                 includes both)."
+                    .to_owned(),
+            );
+        }
+        _ => {}
+    }
+    decoded.event_type = e.event_type.clone();
+    decoded.event_id = e.id.clone();
+    if decoded.event_id.is_none() {
+        decoded.notes.push(
+            "No envelope id: the docs recommend deduplicating on it; X-Fleiko-Delivery is \
+             the fallback."
+                .to_owned(),
+        );
+    }
+    decoded.summary = Some(summary(&e, decoded.attempt));
+    decoded.view = Some(DecodedView::FleikoEvent(e));
+    decoded
+}
+
+fn envelope(body: &Value, e: &mut FleikoEvent, notes: &mut Vec<String>, depth: Depth) {
     if !body.is_object() {
         notes.push("The body is JSON but not an object; shown raw.".to_owned());
         return;
@@ -579,12 +588,15 @@ fn envelope(body: &Value, e: &mut FleikoEvent, notes: &mut Vec<String>) {
     if let Some(v) = e.api_version.as_deref().filter(|v| *v != "1") {
         notes.push(format!("api_version '{v}' (the docs describe version 1)."));
     }
-    let missing: Vec<&str> = ["id", "type", "created", "company_id", "api_version", "data"]
-        .into_iter()
-        .filter(|k| get(body, k).is_none())
-        .collect();
-    if !missing.is_empty() {
-        notes.push(format!("Envelope field(s) missing: {}.", missing.join(", ")));
+    let full = depth == Depth::Full;
+    if full {
+        let missing: Vec<&str> = ["id", "type", "created", "company_id", "api_version", "data"]
+            .into_iter()
+            .filter(|k| get(body, k).is_none())
+            .collect();
+        if !missing.is_empty() {
+            notes.push(format!("Envelope field(s) missing: {}.", missing.join(", ")));
+        }
     }
     let data = get(body, "data").unwrap_or(&Value::Null);
     // Fields may sit in data, in data.job, or (defensively) beside the envelope.
@@ -594,28 +606,42 @@ fn envelope(body: &Value, e: &mut FleikoEvent, notes: &mut Vec<String>) {
         .collect();
     let find = |names: &[&str]| places.iter().find_map(|p| text_any(p, names));
     let is_job_event = e.event_type.as_deref().is_some_and(|t| t.starts_with("job."));
+    // Capture only needs what the one-line summary of this event type shows.
+    let wanted = |event: &str| full || e.event_type.as_deref() == Some(event);
     e.job_id = find(&["job_id", "job.id"])
         .or_else(|| is_job_event.then(|| text_any(data, &["id"])).flatten());
     e.job_reference = find(&["reference", "job_reference", "job_number", "ref"]);
-    e.status = text_any(data, &["status"])
-        .or_else(|| get(data, "job").and_then(|j| text_any(j, &["status"])));
-    e.from_status = find(&["from_status", "previous_status", "from", "old_status"]);
-    e.to_status = find(&["to_status", "new_status", "to"]);
-    e.driver = places.iter().find_map(|p| {
-        get(p, "driver")
-            .and_then(|d| text(d).or_else(|| text_any(d, &["name", "full_name", "id"])))
-            .or_else(|| text_any(p, &["driver_name", "driver_id"]))
-    });
-    e.reason = find(&["reason", "cancellation_reason", "cancel_reason"]);
-    e.reason_category = find(&["reason_category", "cancellation_category"]);
-    e.booking_id = find(&["booking_id", "booking.id"]);
-    e.customer = places.iter().find_map(|p| {
-        get(p, "customer")
-            .and_then(|c| text(c).or_else(|| text_any(c, &["name", "email", "id"])))
-            .or_else(|| text_any(p, &["customer_name", "customer_id"]))
-    });
-    e.message = text_any(data, &["message"]);
-    e.fields = json::flatten(data, 60);
+    if full {
+        e.status = text_any(data, &["status"])
+            .or_else(|| get(data, "job").and_then(|j| text_any(j, &["status"])));
+    }
+    if wanted("job.status_changed") {
+        e.from_status = find(&["from_status", "previous_status", "from", "old_status"]);
+        e.to_status = find(&["to_status", "new_status", "to"]);
+    }
+    if wanted("job.assigned") {
+        e.driver = places.iter().find_map(|p| {
+            get(p, "driver")
+                .and_then(|d| text(d).or_else(|| text_any(d, &["name", "full_name", "id"])))
+                .or_else(|| text_any(p, &["driver_name", "driver_id"]))
+        });
+    }
+    if wanted("job.cancelled") {
+        e.reason = find(&["reason", "cancellation_reason", "cancel_reason"]);
+        e.reason_category = find(&["reason_category", "cancellation_category"]);
+    }
+    if wanted("customer_portal.booking_created") {
+        e.booking_id = find(&["booking_id", "booking.id"]);
+        e.customer = places.iter().find_map(|p| {
+            get(p, "customer")
+                .and_then(|c| text(c).or_else(|| text_any(c, &["name", "email", "id"])))
+                .or_else(|| text_any(p, &["customer_name", "customer_id"]))
+        });
+    }
+    if full {
+        e.message = text_any(data, &["message"]);
+        e.fields = json::flatten(data, 60);
+    }
 }
 
 fn summary(e: &FleikoEvent, attempt: Option<u32>) -> String {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
+use super::Depth;
 use super::json::{self, get, get_any, text_any};
 use super::signature::{self, Candidate, Token};
 use super::{
@@ -263,36 +264,11 @@ impl Provider for Flowella {
     }
 
     fn decode(&self, req: &RequestView) -> Decoded {
-        let mut decoded = Decoded::default();
-        let body = match json::parse_lenient(req.body) {
-            Ok((body, lenient)) => {
-                if lenient {
-                    decoded
-                        .notes
-                        .push("The body is not strict JSON; decoded leniently.".to_owned());
-                }
-                body
-            }
-            Err(error) => {
-                decoded.notes.push(format!("The body is not JSON ({error}); shown raw."));
-                return decoded;
-            }
-        };
-        if !body.is_object() {
-            decoded.notes.push("The body is JSON but not an object; shown raw.".to_owned());
-            return decoded;
-        }
-        let e = event(&body, &mut decoded.notes);
-        decoded.event_type = e.event_type.clone();
-        decoded.event_id = e.id.clone();
-        if e.id.is_none() {
-            decoded
-                .notes
-                .push("No event id: the docs say to use it as the idempotency key.".to_owned());
-        }
-        decoded.summary = Some(summary(&e));
-        decoded.view = Some(DecodedView::FlowellaEvent(e));
-        decoded
+        decode_with(req, Depth::Full)
+    }
+
+    fn identify(&self, req: &RequestView) -> Decoded {
+        decode_with(req, Depth::Brief)
     }
 
     fn sign(&self, body: &[u8], secrets: &[&[u8]], _now: i64) -> Vec<(String, String)> {
@@ -365,7 +341,38 @@ impl Provider for Flowella {
     }
 }
 
-fn event(body: &Value, notes: &mut Vec<String>) -> FlowellaEvent {
+fn decode_with(req: &RequestView, depth: Depth) -> Decoded {
+    let mut decoded = Decoded::default();
+    let body = match json::parse_lenient(req.body) {
+        Ok((body, lenient)) => {
+            if lenient {
+                decoded.notes.push("The body is not strict JSON; decoded leniently.".to_owned());
+            }
+            body
+        }
+        Err(error) => {
+            decoded.notes.push(format!("The body is not JSON ({error}); shown raw."));
+            return decoded;
+        }
+    };
+    if !body.is_object() {
+        decoded.notes.push("The body is JSON but not an object; shown raw.".to_owned());
+        return decoded;
+    }
+    let e = event(&body, &mut decoded.notes, depth);
+    decoded.event_type = e.event_type.clone();
+    decoded.event_id = e.id.clone();
+    if e.id.is_none() {
+        decoded
+            .notes
+            .push("No event id: the docs say to use it as the idempotency key.".to_owned());
+    }
+    decoded.summary = Some(summary(&e));
+    decoded.view = Some(DecodedView::FlowellaEvent(e));
+    decoded
+}
+
+fn event(body: &Value, notes: &mut Vec<String>, depth: Depth) -> FlowellaEvent {
     let data = get_any(body, &["data", "payload"]).unwrap_or(body);
     let places: Vec<&Value> = [
         Some(data),
@@ -431,7 +438,9 @@ fn event(body: &Value, notes: &mut Vec<String>) -> FlowellaEvent {
         },
     );
     e.channel = find(&["channel"]);
-    e.fields = json::flatten(data, 60);
+    if depth == Depth::Full {
+        e.fields = json::flatten(data, 60);
+    }
     if kind == "message.failed" && e.error.is_none() {
         notes.push("message.failed without an error description.".to_owned());
     }

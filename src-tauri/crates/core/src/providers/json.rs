@@ -392,7 +392,12 @@ pub(crate) fn get<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
     let mut current = value;
     for part in name.split('.') {
         let obj = current.as_object()?;
-        current = obj.get(part).or_else(|| obj.get(&camel(part)))?;
+        // Most lookups hit (or have no second spelling): spell camelCase only when needed.
+        current = match obj.get(part) {
+            Some(found) => found,
+            None if part.contains('_') => obj.get(&camel(part))?,
+            None => return None,
+        };
     }
     (!current.is_null()).then_some(current)
 }

@@ -345,6 +345,13 @@ impl Sample {
     }
 }
 
+/// How much of a payload to decode: what capture stores, or everything the detail view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Depth {
+    Brief,
+    Full,
+}
+
 pub trait Provider: Send + Sync {
     fn id(&self) -> ProviderId;
     /// Confidence 0..=100 that the request comes from this provider.
@@ -352,6 +359,12 @@ pub trait Provider: Send + Sync {
     fn verify(&self, req: &RequestView, opts: &VerifyOptions) -> Verification;
     /// Never fails: what cannot be understood is shown raw with a note.
     fn decode(&self, req: &RequestView) -> Decoded;
+    /// What capture stores: ids, event type, attempt and summary, exactly as
+    /// [`Provider::decode`] finds them. The view and notes may be incomplete: decode computes
+    /// them when a delivery is opened. Capture runs on every request, decode on a click.
+    fn identify(&self, req: &RequestView) -> Decoded {
+        self.decode(req)
+    }
     /// Headers that sign `body` at `now`, one signature per secret (Fleiko: one `v1` per secret
     /// plus `X-Fleiko-Timestamp`). Empty when no secret is given.
     fn sign(&self, body: &[u8], secrets: &[&[u8]], now: i64) -> Vec<(String, String)>;
