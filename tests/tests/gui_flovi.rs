@@ -82,10 +82,34 @@ async fn run_schedule_checks(client: &Client, fake: &FakeFlovi) -> anyhow::Resul
         sleep(Duration::from_millis(200)).await;
     }
 
-    // The call is in the history, without the key.
-    let history = client.find(Locator::Css("[data-testid=flovi-history-row]")).await?;
-    let text = history.text().await?;
+    // The call is in the history, without the key; re-running it from there makes a new
+    // schedule whose completion link the call's detail shows.
+    // (WebKit's WebDriver leaves ellipsised cells out of an element's text: match the method.)
+    let text = wait_text(client, "[data-testid=flovi-history]", "POST").await;
     assert!(!text.contains(API_KEY), "the key is shown in the history: {text}");
+    const RERUN: &str = "0f5d2c8a-6b1e-4e7f-8c3d-9a2b1c0d4e5f";
+    fake.set_schedule_id(RERUN);
+    let rows = client.find_all(Locator::Css("[data-testid=flovi-history-row]")).await?;
+    let mut schedule_row = None;
+    for row in rows {
+        if row.text().await?.contains("POST") {
+            schedule_row = row.attr("data-id").await?;
+            break;
+        }
+    }
+    let id = schedule_row.ok_or_else(|| anyhow::anyhow!("no schedule call in the history"))?;
+    let rerun = format!("[data-testid=flovi-rerun][data-id='{id}']");
+    client.find(Locator::Css(&rerun)).await?.click().await?;
+    let newest = "[data-testid=flovi-history-row]";
+    wait_text(client, newest, "POST").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.requests().iter().filter(|r| r.path.ends_with("/schedule")).count() < 2 {
+        anyhow::ensure!(Instant::now() < deadline, "the re-run never reached Flovi");
+        sleep(Duration::from_millis(100)).await;
+    }
+    client.find(Locator::Css(newest)).await?.click().await?;
+    let rerun_link = format!("https://customer.flovi.fi/complete?scheduleId={RERUN}");
+    wait_text(client, "[data-testid=flovi-call-completion-link]", &rerun_link).await;
     Ok(())
 }
 

@@ -105,8 +105,9 @@ export function createFloviDemo(params: URLSearchParams, keySource: KeySource): 
     return errors;
   };
 
-  const record = (c: Omit<FloviCall, 'id'>): FloviCall => {
-    const call = { ...c, id: ++seq };
+  const record = (c: Omit<FloviCall, 'id' | 'completionLink'>): FloviCall => {
+    const completionLink = c.scheduleId === null ? null : `${COMPLETE_URL}?scheduleId=${encodeURIComponent(c.scheduleId)}`;
+    const call = { ...c, id: ++seq, completionLink };
     calls.push(call);
     return call;
   };
@@ -242,7 +243,7 @@ export function createFloviDemo(params: URLSearchParams, keySource: KeySource): 
         ...o,
       });
     const base = DEFAULT_FLOVI_BASE_URL;
-    const seeded: Array<Omit<FloviCall, 'id'>> = [
+    const seeded: Array<Omit<FloviCall, 'id' | 'completionLink'>> = [
       { at: now - 126 * MINUTE, method: 'GET', url: `${base}/offices`, requestBody: null, status: 200, responseBody: json(OFFICES), durationMs: 214, error: null, scheduleId: null },
       {
         at: now - 118 * MINUTE,

@@ -7,4 +7,8 @@ export type FloviCall = { id: number,
 /**
  * Unix milliseconds when the call started.
  */
-at: number, method: string, url: string, requestBody: string | null, status: number | null, responseBody: string | null, durationMs: number, error: string | null, scheduleId: string | null, };
+at: number, method: string, url: string, requestBody: string | null, status: number | null, responseBody: string | null, durationMs: number, error: string | null, scheduleId: string | null, 
+/**
+ * Where the user completes the reservation, for calls that created a schedule.
+ */
+completionLink: string | null, };

@@ -265,6 +265,7 @@ describe('settings and history text', () => {
     durationMs: 10,
     error: null,
     scheduleId: null,
+    completionLink: null,
     ...o,
   });
 

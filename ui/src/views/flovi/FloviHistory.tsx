@@ -232,6 +232,13 @@ function CallDetail({ call, id }: { call: FloviCall; id: string }) {
           ],
         ]}
       />
+      {call.completionLink !== null && (
+        <div className="call-url call-link">
+          <span className="result-label">Completion link</span>
+          <code data-testid="flovi-call-completion-link">{call.completionLink}</code>
+          <CopyButton text={call.completionLink} title="Copy the completion link" testId="flovi-call-copy-link" />
+        </div>
+      )}
       {call.error && <pre className="call-error">{call.error}</pre>}
       <div className="call-bodies">
         <BodyBlock title="Request body" text={call.requestBody} empty={call.method === 'GET' ? 'none (GET)' : 'none'} />

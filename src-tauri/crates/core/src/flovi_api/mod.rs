@@ -164,6 +164,8 @@ pub struct FloviCall {
     pub duration_ms: u64,
     pub error: Option<String>,
     pub schedule_id: Option<String>,
+    /// Where the user completes the reservation, for calls that created a schedule.
+    pub completion_link: Option<String>,
 }
 
 /// The client: settings and history in the store, the key sealed by the [`SecretBox`].
@@ -374,6 +376,7 @@ impl FloviClient {
                     response_truncated: new.response_truncated,
                     duration_ms: new.duration_ms,
                     error: new.error,
+                    completion_link: new.schedule_id.as_deref().map(completion_link),
                     schedule_id: new.schedule_id,
                 })
             })

@@ -127,6 +127,7 @@ const CALL_COLUMNS: &str = "id, at, method, url, request_body, status, response_
                             response_truncated, duration_ms, error, schedule_id";
 
 fn call_from(r: &Row<'_>) -> rusqlite::Result<FloviCall> {
+    let schedule_id: Option<String> = r.get(10)?;
     Ok(FloviCall {
         id: r.get(0)?,
         at: r.get(1)?,
@@ -138,7 +139,8 @@ fn call_from(r: &Row<'_>) -> rusqlite::Result<FloviCall> {
         response_truncated: r.get(7)?,
         duration_ms: r.get::<_, i64>(8)?.max(0) as u64,
         error: r.get(9)?,
-        schedule_id: r.get(10)?,
+        completion_link: schedule_id.as_deref().map(crate::flovi_api::completion_link),
+        schedule_id,
     })
 }
 
