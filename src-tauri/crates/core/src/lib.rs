@@ -8,5 +8,6 @@ pub mod outbound;
 pub mod paths;
 pub mod providers;
 pub mod registry;
+pub mod replay;
 pub mod secrets;
 pub mod store;
