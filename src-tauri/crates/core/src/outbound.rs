@@ -118,6 +118,11 @@ impl OutboundResponse {
     }
 }
 
+/// The standard reason phrase of a status, e.g. "Not Found" for 404.
+pub fn reason_phrase(status: u16) -> Option<&'static str> {
+    reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason())
+}
+
 /// A transport failure as the user needs it: what happened with which host.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TransportError {
