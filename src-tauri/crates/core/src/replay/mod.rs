@@ -6,6 +6,7 @@
 //! Every replay is recorded in `outbound_requests`, linked to its source delivery.
 
 pub mod diff;
+pub mod form;
 mod ids;
 pub mod sample;
 

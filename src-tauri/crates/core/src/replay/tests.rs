@@ -331,3 +331,41 @@ async fn every_sample_of_every_provider_verifies_when_sent() {
     let err = sample::find(ProviderId::Fleiko, "nope").unwrap_err().to_string();
     assert!(err.contains("job.created") && err.contains("test.ping"), "{err}");
 }
+
+#[tokio::test]
+async fn the_editor_starts_from_a_draft_and_invalid_json_needs_send_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = registry(dir.path());
+    let fleiko = endpoint_id(&registry, "fleiko");
+    registry.set_secrets(fleiko, &["a".into(), "b".into()]).unwrap();
+    let (headers, body) = sample_headers(ProviderId::Fleiko, "job.created", b"a", 1);
+    let id = capture(&registry, "fleiko", headers, &body, OLD_MS).await;
+    let draft = form::draft(&registry, id).unwrap();
+    assert_eq!(draft.url, "http://localhost:3000/fleiko?src=test");
+    assert!(!draft.remembered && draft.json && draft.can_resign && draft.has_previous_secret);
+    assert_eq!(draft.body.as_deref(), Some(body.as_str()));
+    assert_eq!(draft.provider, Some(ProviderId::Fleiko));
+    remember_target(registry.store(), fleiko, "http://127.0.0.1:4000/wh").unwrap();
+    let draft = form::draft(&registry, id).unwrap();
+    assert_eq!(draft.url, "http://127.0.0.1:4000/wh?src=test");
+    assert!(draft.remembered);
+
+    let mut request = form::ReplayRequest {
+        delivery_id: id,
+        url: draft.url.clone(),
+        method: draft.method.clone(),
+        headers: draft.headers.clone(),
+        body: Some("{\"id\": ".into()),
+        options: ReplayOptions::default(),
+        send_raw: false,
+        timeout_secs: None,
+    };
+    let err = form::spec(registry.store(), &request).unwrap_err().to_string();
+    assert!(err.contains("not valid JSON") && err.contains("send raw"), "{err}");
+    request.send_raw = true;
+    let (spec, send) = form::spec(registry.store(), &request).unwrap();
+    assert_eq!(spec.edits.body.as_deref(), Some(&b"{\"id\": "[..]));
+    assert_eq!(send.timeout, crate::outbound::DEFAULT_TIMEOUT);
+    request.timeout_secs = Some(-1.0);
+    assert!(form::spec(registry.store(), &request).is_err());
+}
