@@ -26,6 +26,7 @@ fn main() {
         "rerun_flovi_call",
         "get_replay_draft",
         "replay_delivery",
+        "replay_deliveries",
         "list_replays",
         "get_outbound_bodies",
         "diff_deliveries",

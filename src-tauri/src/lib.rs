@@ -88,6 +88,7 @@ pub fn run() {
             commands::flovi::rerun_flovi_call,
             commands::replay::get_replay_draft,
             commands::replay::replay_delivery,
+            commands::replay::replay_deliveries,
             commands::replay::list_replays,
             commands::replay::get_outbound_bodies,
             commands::replay::diff_deliveries,

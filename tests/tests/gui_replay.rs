@@ -120,6 +120,14 @@ async fn run_replay_checks(
     );
     anyhow::ensure!(String::from_utf8_lossy(&shown.stdout) == EDITED, "the body as edited");
 
+    // The same delivery again through "replay several": as captured, so the target sees the
+    // original body under a new signature.
+    click(client, "replay-many-send").await;
+    wait_text(client, "[data-testid=replay-many-results]", "200").await;
+    wait_for(TIMEOUT, "the second replay at the target", || {
+        (list_json(target_data, &[]).len() == 2).then_some(())
+    });
+
     click(client, "replay-diff-source").await;
     wait_text(client, "[data-testid=replay-diff]", "$.data.job_id").await;
     wait_text(client, "[data-testid=replay-diff]", "X-Fleiko-Signature").await;

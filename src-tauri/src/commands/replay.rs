@@ -6,7 +6,7 @@ use hookscope_core::replay::form::{
     self, OutboundBodies, ReplayDraft, ReplayRequest, SampleRequest,
 };
 use hookscope_core::replay::sample::{self, SampleInfo};
-use hookscope_core::replay::{self, ReplayResult};
+use hookscope_core::replay::{self, ReplayOptions, ReplayResult};
 use hookscope_core::store::outbound::OutboundRecord;
 use tauri::State;
 
@@ -28,6 +28,18 @@ pub async fn replay_delivery(
 ) -> CommandResult<ReplayResult> {
     let (spec, send) = form::spec(state.registry.store(), &request)?;
     Ok(replay::replay(&state.registry, &spec, send).await?)
+}
+
+/// Several deliveries, as captured, to one target, in the order given.
+#[tauri::command]
+pub async fn replay_deliveries(
+    state: State<'_, AppState>,
+    ids: Vec<i64>,
+    url: String,
+    options: ReplayOptions,
+) -> CommandResult<Vec<ReplayResult>> {
+    let send = SendOptions::default();
+    Ok(replay::replay_in_order(&state.registry, &ids, &url, options, send).await?)
 }
 
 #[tauri::command]

@@ -16,7 +16,7 @@ import { ApiError } from './types';
 
 type ReplayBackend = Pick<
   Backend,
-  'getReplayDraft' | 'replayDelivery' | 'listReplays' | 'getOutboundBodies' | 'diffDeliveries' | 'listSamples' | 'sendSample'
+  'getReplayDraft' | 'replayDelivery' | 'replayDeliveries' | 'listReplays' | 'getOutboundBodies' | 'diffDeliveries' | 'listSamples' | 'sendSample'
 >;
 
 interface Sent {
@@ -171,6 +171,15 @@ export function createReplayDemo(find: (id: number) => Promise<{ detail: Deliver
       }
       if (detail.endpointId !== null) remembered.set(detail.endpointId, r.url.split('?')[0] ?? r.url);
       return record('replay', r.deliveryId, r.method, r.url, r.headers, text);
+    },
+    replayDeliveries: async (ids, url, _options) => {
+      const out: ReplayResult[] = [];
+      for (const id of ids) {
+        const { detail, body } = await find(id);
+        const base = url.split('?')[0] ?? url;
+        out.push(record('replay', id, detail.method, detail.query !== null ? `${base}?${detail.query}` : base, detail.headers, dec.decode(body)));
+      }
+      return out;
     },
     listReplays: (id) => Promise.resolve(sent.filter((s) => s.record.deliveryId === id).map((s) => s.record).reverse()),
     getOutboundBodies: (id) => {

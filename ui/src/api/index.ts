@@ -185,6 +185,8 @@ export const rerunFloviCall = (id: number): Promise<FloviCall> => call((b) => b.
 // Replay, samples and diff: requests sent to the user's own targets, recorded.
 export const getReplayDraft = (id: number): Promise<ReplayDraft> => call((b) => b.getReplayDraft(id));
 export const replayDelivery = (request: ReplayRequest): Promise<ReplayResult> => call((b) => b.replayDelivery(request));
+export const replayDeliveries = (ids: number[], url: string, options: ReplayOptions): Promise<ReplayResult[]> =>
+  call((b) => b.replayDeliveries(ids, url, options));
 export const listReplays = (id: number): Promise<OutboundRecord[]> => call((b) => b.listReplays(id));
 export const getOutboundBodies = (id: number): Promise<OutboundBodies> => call((b) => b.getOutboundBodies(id));
 export const diffDeliveries = (a: DiffSide, b: DiffSide): Promise<RequestDiff> => call((be) => be.diffDeliveries(a, b));

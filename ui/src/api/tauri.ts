@@ -64,6 +64,7 @@ export const tauriBackend: Backend = {
   rerunFloviCall: (id) => invoke<FloviCall>('rerun_flovi_call', { id }),
   getReplayDraft: (id) => invoke<ReplayDraft>('get_replay_draft', { id }),
   replayDelivery: (request) => invoke<ReplayResult>('replay_delivery', { request }),
+  replayDeliveries: (ids, url, options) => invoke<ReplayResult[]>('replay_deliveries', { ids, url, options }),
   listReplays: (id) => invoke<OutboundRecord[]>('list_replays', { id }),
   getOutboundBodies: (id) => invoke<OutboundBodies>('get_outbound_bodies', { id }),
   diffDeliveries: (a, b) => invoke<RequestDiff>('diff_deliveries', { a, b }),

@@ -152,6 +152,8 @@ export interface Backend {
   getReplayDraft(id: number): Promise<ReplayDraft>;
   /** Sends, records and resolves with the outcome; rejects `invalid` (e.g. JSON) before sending. */
   replayDelivery(request: ReplayRequest): Promise<ReplayResult>;
+  /** Each delivery as captured, in the order given, to `url` (with each one's own query). */
+  replayDeliveries(ids: number[], url: string, options: ReplayOptions): Promise<ReplayResult[]>;
   /** Replays of a delivery, newest first. */
   listReplays(id: number): Promise<OutboundRecord[]>;
   getOutboundBodies(id: number): Promise<OutboundBodies>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { OutboundRecord, ReplayDraft } from '../api';
-import { blockReason, formFromDraft, headersToText, jsonError, outcome, parseHeaders, toRequest } from './replayForm';
+import { blockReason, formFromDraft, headersToText, jsonError, outcome, parseHeaders, parseIds, toRequest } from './replayForm';
 
 const draft: ReplayDraft = {
   deliveryId: 7,
@@ -45,6 +45,12 @@ describe('replay form', () => {
     expect(toRequest(draft, form).body).toBeNull();
     expect(toRequest(draft, { ...form, body: '{"id":"evt_2"}' }).body).toBe('{"id":"evt_2"}');
     expect(toRequest(draft, { ...form, url: ' http://h/x ' }).url).toBe('http://h/x');
+  });
+
+  it('reads several ids in the order typed', () => {
+    expect(parseIds('12, #3 7')).toEqual({ ids: [12, 3, 7], error: null });
+    expect(parseIds('12, x').error).toMatch(/x/);
+    expect(parseIds('  ').error).toMatch(/ids/);
   });
 
   it('says what an outcome means', () => {

@@ -95,3 +95,15 @@ export function outcome(record: OutboundRecord): { tone: Tone; title: string } {
   if (status >= 300 && status < 400) return { tone: 'warn', title: `${status} (redirect, not followed)` };
   return { tone: 'error', title: `${status}` };
 }
+
+/** Delivery ids typed as `12, 13 15` (or `#12`), in the order given. */
+export function parseIds(text: string): { ids: number[]; error: string | null } {
+  const parts = text.split(/[\s,]+/).filter((p) => p !== '');
+  const ids: number[] = [];
+  for (const part of parts) {
+    const n = Number(part.replace(/^#/, ''));
+    if (!Number.isInteger(n) || n <= 0) return { ids: [], error: `“${part}” is not a delivery id.` };
+    ids.push(n);
+  }
+  return { ids, error: ids.length === 0 ? 'Give the ids of the deliveries to replay.' : null };
+}

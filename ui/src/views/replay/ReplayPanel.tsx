@@ -8,10 +8,12 @@ import {
   type ReplayDraft,
   diffDeliveries,
   getReplayDraft,
+  type ReplayResult,
   listReplays,
+  replayDeliveries,
   replayDelivery,
 } from '../../api';
-import { type ReplayForm, blockReason, formFromDraft, toRequest } from '../../state/replayForm';
+import { type ReplayForm, blockReason, formFromDraft, outcome, parseIds, toRequest } from '../../state/replayForm';
 import { useAsync } from '../../state/useAsync';
 import { CodeEditor } from './CodeEditor';
 import { DiffView } from './DiffView';
@@ -41,6 +43,8 @@ function Editor({ draft, delivery }: { draft: ReplayDraft; delivery: DeliverySum
   const [shown, setShown] = useState<{ record: OutboundRecord; notes: string[] } | null>(null);
   const [historyGen, setHistoryGen] = useState(0);
   const [compare, setCompare] = useState<Compare>(null);
+  const [manyText, setManyText] = useState(String(delivery.id));
+  const [many, setMany] = useState<ReplayResult[] | null>(null);
   const history = useAsync(() => listReplays(delivery.id), [delivery.id, historyGen]);
   const diff = useAsync(() => (compare ? diffDeliveries(compare.a, compare.b) : Promise.resolve(null)), [JSON.stringify(compare)]);
 
@@ -57,6 +61,21 @@ function Editor({ draft, delivery }: { draft: ReplayDraft; delivery: DeliverySum
       const result = await replayDelivery(toRequest(draft, form));
       setShown({ record: result.record, notes: result.notes });
       setCompare(null);
+      setHistoryGen((g) => g + 1);
+    } catch (err) {
+      setFailure(ApiError.from(err).message);
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const manyIds = parseIds(manyText);
+  const sendMany = async () => {
+    if (manyIds.error !== null || sending) return;
+    setSending(true);
+    setFailure(null);
+    try {
+      setMany(await replayDeliveries(manyIds.ids, form.url.trim(), form.options));
       setHistoryGen((g) => g + 1);
     } catch (err) {
       setFailure(ApiError.from(err).message);
@@ -189,6 +208,33 @@ function Editor({ draft, delivery }: { draft: ReplayDraft; delivery: DeliverySum
         ) : diff.status === 'error' ? (
           <p className="replay-error">Could not compare: {diff.error.message}</p>
         ) : null)}
+      <h4>Replay several, in order</h4>
+      <div className="replay-line">
+        <input
+          className="replay-url"
+          data-testid="replay-many-ids"
+          aria-label="Delivery ids, in order"
+          placeholder="e.g. 12, 13, 15"
+          value={manyText}
+          onChange={(e) => setManyText(e.target.value)}
+        />
+        <button type="button" className="btn" data-testid="replay-many-send" disabled={manyIds.error !== null || sending} onClick={() => void sendMany()}>
+          Replay in order
+        </button>
+      </div>
+      <p className="replay-hint muted">
+        {manyIds.error ?? 'Each as captured, to the target above with its own query, with the options above; the edits apply only to Send.'}
+      </p>
+      {many && (
+        <ol className="replay-many" data-testid="replay-many-results">
+          {many.map((r) => (
+            <li key={r.record.id}>
+              <span className={`replay-status tone-${outcome(r.record).tone}`}>{outcome(r.record).title}</span> #{r.record.deliveryId} → r{r.record.id}
+              {r.record.error !== null && <span className="muted"> · {r.record.error}</span>}
+            </li>
+          ))}
+        </ol>
+      )}
       <h4>Past replays</h4>
       {history.status === 'ok' && history.value.length === 0 && <p className="muted">None yet.</p>}
       {history.status === 'ok' && history.value.length > 0 && (

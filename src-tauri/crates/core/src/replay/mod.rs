@@ -206,6 +206,33 @@ pub async fn replay(
     result(store, id, &response, built.notes)
 }
 
+/// Replays `ids` one after another, in the given order, each as captured (with `options`) to
+/// `base` plus its own query. A failed one does not stop the rest: each outcome is recorded.
+pub async fn replay_in_order(
+    registry: &Registry,
+    ids: &[i64],
+    base: &str,
+    options: ReplayOptions,
+    send: SendOptions,
+) -> Result<Vec<ReplayResult>> {
+    if ids.is_empty() {
+        return Err(ReplayError::Invalid("no deliveries to replay".into()));
+    }
+    let base = base.split('?').next().unwrap_or_default();
+    let mut results = Vec::with_capacity(ids.len());
+    for &delivery_id in ids {
+        let query = registry.store().detail(delivery_id)?.summary.query;
+        let spec = ReplaySpec {
+            delivery_id,
+            url: target_url(base, query.as_deref()),
+            edits: ReplayEdits::default(),
+            options,
+        };
+        results.push(replay(registry, &spec, send).await?);
+    }
+    Ok(results)
+}
+
 pub(crate) fn result(
     store: &Store,
     id: i64,

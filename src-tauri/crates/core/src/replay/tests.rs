@@ -369,3 +369,36 @@ async fn the_editor_starts_from_a_draft_and_invalid_json_needs_send_raw() {
     request.timeout_secs = Some(-1.0);
     assert!(form::spec(registry.store(), &request).is_err());
 }
+
+#[tokio::test]
+async fn several_deliveries_replay_in_the_order_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = registry(dir.path());
+    let mut ids = Vec::new();
+    for event in ["job.created", "job.assigned", "job.completed"] {
+        let (headers, body) = sample_headers(ProviderId::Fleiko, event, b"x", 1);
+        ids.push(capture(&registry, "fleiko", headers, &body, OLD_MS).await);
+    }
+    let order = [ids[2], ids[0], ids[1]];
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}/wh?ignored=1");
+    let results =
+        replay_in_order(&registry, &order, &base, ReplayOptions::default(), SendOptions::default())
+            .await
+            .unwrap();
+    let sources: Vec<_> = results.iter().map(|r| r.record.delivery_id.unwrap()).collect();
+    assert_eq!(sources, order);
+    assert!(results.iter().all(|r| !r.ok && r.record.url.ends_with("/wh?src=test")));
+    let recorded: Vec<_> = list_replays(registry.store(), None, 0)
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|r| r.delivery_id.unwrap())
+        .collect();
+    assert_eq!(recorded, order, "recorded in the order sent");
+    assert!(
+        replay_in_order(&registry, &[], &base, ReplayOptions::default(), SendOptions::default())
+            .await
+            .is_err()
+    );
+}
