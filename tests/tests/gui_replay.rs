@@ -137,3 +137,34 @@ async fn run_replay_checks(
         .await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_a_signed_sample_from_the_dialog() {
+    let data = tempfile::tempdir().unwrap();
+    let target_dir = tempfile::tempdir().unwrap();
+    set_secret(data.path());
+    set_secret(target_dir.path());
+    let target = Serve::start(target_dir.path(), &[]);
+    let target_url = target.url("/fleiko");
+    let target_data = target_dir.path().to_path_buf();
+    with_app(data.path(), "gui-send-sample", |client, addr| async move {
+        // The top bar settles once the listener and endpoints are known; click after that.
+        wait_text(&client, "[data-testid=empty-state]", &format!("http://{addr}/fleiko")).await;
+        click(&client, "open-send-sample").await;
+        fill(&client, "sample-provider", "fleiko").await?;
+        fill(&client, "sample-event", "job.cancelled").await?;
+        wait_text(&client, "[data-testid=sample-dialog]", "reason_category").await;
+        wait_text(&client, "[data-testid=sample-endpoint]", "fleiko (/fleiko)").await;
+        fill(&client, "sample-url", &target_url).await?;
+        click(&client, "sample-send").await;
+        wait_text(&client, "[data-testid=replay-status]", "200").await;
+        wait_text(&client, "[data-testid=replay-response-body]", "captured").await;
+        let received = wait_for(TIMEOUT, "the sample at the target", || {
+            list_json(&target_data, &[]).into_iter().next()
+        });
+        anyhow::ensure!(received["signature"] == "valid", "{received}");
+        anyhow::ensure!(received["eventType"] == "job.cancelled", "{received}");
+        Ok(())
+    })
+    .await;
+}
