@@ -102,6 +102,11 @@ async fn run_replay_checks(
     wait_text(client, "[data-testid=replay-status]", "200").await;
     wait_text(client, "[data-testid=replay-result]", "Re-signed for Fleiko").await;
     wait_text(client, "[data-testid=replay-history]", "r1").await;
+    let row = client.find(Locator::Css("[data-testid=replay-history-row]")).await?;
+    anyhow::ensure!(
+        row.attr("title").await?.as_deref() == Some(target_url),
+        "the past replay names its target"
+    );
 
     // The second serve got the edited body with a signature that holds there.
     let received = wait_for(TIMEOUT, "the replay at the target", || {

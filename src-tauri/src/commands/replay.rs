@@ -26,7 +26,7 @@ pub async fn replay_delivery(
     state: State<'_, AppState>,
     request: ReplayRequest,
 ) -> CommandResult<ReplayResult> {
-    let (spec, send) = form::spec(state.registry.store(), &request)?;
+    let (spec, send) = state.replay(move |r| form::spec(r.store(), &request)).await?;
     Ok(replay::replay(&state.registry, &spec, send).await?)
 }
 

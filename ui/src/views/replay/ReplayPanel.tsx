@@ -245,6 +245,7 @@ function Editor({ draft, delivery }: { draft: ReplayDraft; delivery: DeliverySum
                 type="button"
                 className={`replay-history-row ${shown?.record.id === r.id ? 'active' : ''}`}
                 data-testid="replay-history-row"
+                title={r.url}
                 onClick={() => {
                   setShown({ record: r, notes: [] });
                   setCompare({ a: { kind: 'delivery', id: delivery.id }, b: { kind: 'outbound', id: r.id } });
