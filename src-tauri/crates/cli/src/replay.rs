@@ -246,7 +246,7 @@ pub fn send_sample(args: SampleArgs) -> Result<u8> {
             writeln!(out)?;
         } else {
             for s in samples {
-                writeln!(out, "{:<9} {:<40} {}", s.provider, s.event, s.description)?;
+                writeln!(out, "{:<9} {:<40} {}", s.provider.as_str(), s.event, s.description)?;
             }
         }
         return Ok(0);
