@@ -24,6 +24,14 @@ fn main() {
         "create_flovi_schedule",
         "list_flovi_calls",
         "rerun_flovi_call",
+        "get_replay_draft",
+        "replay_delivery",
+        "replay_deliveries",
+        "list_replays",
+        "get_outbound_bodies",
+        "diff_deliveries",
+        "list_samples",
+        "send_sample",
     ]);
     if let Err(err) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
     {

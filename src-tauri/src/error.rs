@@ -2,6 +2,7 @@
 
 use hookscope_core::flovi_api::FloviError;
 use hookscope_core::registry::RegistryError;
+use hookscope_core::replay::ReplayError;
 use hookscope_core::store::StoreError;
 use serde::Serialize;
 
@@ -13,6 +14,8 @@ pub enum CommandError {
     Registry(#[from] RegistryError),
     #[error(transparent)]
     Flovi(#[from] FloviError),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
     #[error("background task failed: {0}")]
     Task(String),
 }
@@ -32,6 +35,9 @@ impl CommandError {
             Self::Registry(RegistryError::Secrets(_)) => "secrets",
             Self::Store(_) | Self::Registry(_) => "store",
             Self::Flovi(err) => flovi_code(err),
+            Self::Replay(ReplayError::Invalid(_) | ReplayError::Target(_)) => "invalid",
+            Self::Replay(ReplayError::Store(StoreError::NotFound(_))) => "not_found",
+            Self::Replay(_) => "store",
             Self::Task(_) => "internal",
         }
     }

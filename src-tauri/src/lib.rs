@@ -86,6 +86,14 @@ pub fn run() {
             commands::flovi::create_flovi_schedule,
             commands::flovi::list_flovi_calls,
             commands::flovi::rerun_flovi_call,
+            commands::replay::get_replay_draft,
+            commands::replay::replay_delivery,
+            commands::replay::replay_deliveries,
+            commands::replay::list_replays,
+            commands::replay::get_outbound_bodies,
+            commands::replay::diff_deliveries,
+            commands::replay::list_samples,
+            commands::replay::send_sample,
         ])
         .setup(move |app| {
             bridge::spawn(app.handle().clone(), &store);

@@ -3,6 +3,7 @@
 use hookscope_core::capture::{ListenerHandle, ServerInfo};
 use hookscope_core::flovi_api::{FloviClient, FloviError};
 use hookscope_core::registry::{Registry, RegistryError};
+use hookscope_core::replay::ReplayError;
 use hookscope_core::store::Store;
 
 use crate::error::{CommandError, CommandResult};
@@ -53,6 +54,19 @@ impl AppState {
             tracing::warn!("the listener keeps its old endpoints: {err}");
         }
         result
+    }
+
+    /// Runs a blocking replay-side call (drafts, history, bodies) off the async runtime's
+    /// workers.
+    pub async fn replay<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Registry) -> Result<T, ReplayError> + Send + 'static,
+    ) -> CommandResult<T> {
+        let registry = self.registry.clone();
+        tauri::async_runtime::spawn_blocking(move || f(&registry))
+            .await
+            .map_err(|e| CommandError::Task(e.to_string()))?
+            .map_err(CommandError::from)
     }
 
     /// Runs a blocking Flovi client call (settings, validation, history) off the async

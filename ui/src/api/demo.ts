@@ -32,6 +32,7 @@ import type {
 } from './types';
 import { ApiError } from './types';
 import { createFloviDemo } from './demoFlovi';
+import { createReplayDemo } from './demoReplay';
 
 const BASE_URL = 'http://127.0.0.1:8787';
 const MAX_BODY = 25 * 1024 * 1024;
@@ -1030,6 +1031,7 @@ export function createDemoBackend(search: string): Backend {
   return {
     kind: 'demo',
     ...createFloviDemo(params, keySource),
+    ...createReplayDemo(find),
     getServerInfo: (): Promise<ServerInfo> =>
       Promise.resolve({ baseUrl: BASE_URL, dataDir: '~/.local/share/hookscope (demo)', maxBody: MAX_BODY, listenError: null }),
     listEndpoints: (): Promise<Endpoint[]> =>

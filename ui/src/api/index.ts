@@ -38,6 +38,26 @@ import type {
   Unsubscribe,
   Verification,
 } from './types';
+import type {
+  BodyDiff,
+  BodyPreview,
+  Change,
+  DiffSide,
+  HeaderDiff,
+  JsonChange,
+  LineDiff,
+  LineKind,
+  OutboundBodies,
+  OutboundKind,
+  OutboundRecord,
+  ReplayDraft,
+  ReplayOptions,
+  ReplayRequest,
+  ReplayResult,
+  RequestDiff,
+  SampleInfo,
+  SampleRequest,
+} from './types';
 
 export { ApiError };
 export type {
@@ -75,6 +95,26 @@ export type {
   SignatureStatus,
   Unsubscribe,
   Verification,
+};
+export type {
+  BodyDiff,
+  BodyPreview,
+  Change,
+  DiffSide,
+  HeaderDiff,
+  JsonChange,
+  LineDiff,
+  LineKind,
+  OutboundBodies,
+  OutboundKind,
+  OutboundRecord,
+  ReplayDraft,
+  ReplayOptions,
+  ReplayRequest,
+  ReplayResult,
+  RequestDiff,
+  SampleInfo,
+  SampleRequest,
 };
 
 declare global {
@@ -141,6 +181,17 @@ export const createFloviSchedule = (request: ScheduleRequest): Promise<ScheduleR
   call((b) => b.createFloviSchedule(request));
 export const listFloviCalls = (): Promise<FloviCall[]> => call((b) => b.listFloviCalls());
 export const rerunFloviCall = (id: number): Promise<FloviCall> => call((b) => b.rerunFloviCall(id));
+
+// Replay, samples and diff: requests sent to the user's own targets, recorded.
+export const getReplayDraft = (id: number): Promise<ReplayDraft> => call((b) => b.getReplayDraft(id));
+export const replayDelivery = (request: ReplayRequest): Promise<ReplayResult> => call((b) => b.replayDelivery(request));
+export const replayDeliveries = (ids: number[], url: string, options: ReplayOptions): Promise<ReplayResult[]> =>
+  call((b) => b.replayDeliveries(ids, url, options));
+export const listReplays = (id: number): Promise<OutboundRecord[]> => call((b) => b.listReplays(id));
+export const getOutboundBodies = (id: number): Promise<OutboundBodies> => call((b) => b.getOutboundBodies(id));
+export const diffDeliveries = (a: DiffSide, b: DiffSide): Promise<RequestDiff> => call((be) => be.diffDeliveries(a, b));
+export const listSamples = (): Promise<SampleInfo[]> => call((b) => b.listSamples());
+export const sendSample = (request: SampleRequest): Promise<ReplayResult> => call((b) => b.sendSample(request));
 
 function subscribe(
   what: string,

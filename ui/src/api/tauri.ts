@@ -18,6 +18,7 @@ import type {
   ScheduleResult,
   ServerInfo,
 } from './types';
+import type { OutboundBodies, OutboundRecord, ReplayDraft, ReplayResult, RequestDiff, SampleInfo } from './types';
 
 /** Binary command responses arrive as ArrayBuffer; a Vec<u8> serialised as JSON arrives as number[]. */
 export function toBytes(raw: unknown): Uint8Array {
@@ -61,4 +62,12 @@ export const tauriBackend: Backend = {
   createFloviSchedule: (request) => invoke<ScheduleResult>('create_flovi_schedule', { request }),
   listFloviCalls: () => invoke<FloviCall[]>('list_flovi_calls'),
   rerunFloviCall: (id) => invoke<FloviCall>('rerun_flovi_call', { id }),
+  getReplayDraft: (id) => invoke<ReplayDraft>('get_replay_draft', { id }),
+  replayDelivery: (request) => invoke<ReplayResult>('replay_delivery', { request }),
+  replayDeliveries: (ids, url, options) => invoke<ReplayResult[]>('replay_deliveries', { ids, url, options }),
+  listReplays: (id) => invoke<OutboundRecord[]>('list_replays', { id }),
+  getOutboundBodies: (id) => invoke<OutboundBodies>('get_outbound_bodies', { id }),
+  diffDeliveries: (a, b) => invoke<RequestDiff>('diff_deliveries', { a, b }),
+  listSamples: () => invoke<SampleInfo[]>('list_samples'),
+  sendSample: (request) => invoke<ReplayResult>('send_sample', { request }),
 };

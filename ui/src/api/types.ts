@@ -33,6 +33,24 @@ import type { SecretSlot } from '../bindings/SecretSlot';
 import type { ServerInfo } from '../bindings/ServerInfo';
 import type { SignatureStatus } from '../bindings/SignatureStatus';
 import type { Verification } from '../bindings/Verification';
+import type { BodyDiff } from '../bindings/BodyDiff';
+import type { BodyPreview } from '../bindings/BodyPreview';
+import type { Change } from '../bindings/Change';
+import type { DiffSide } from '../bindings/DiffSide';
+import type { HeaderDiff } from '../bindings/HeaderDiff';
+import type { JsonChange } from '../bindings/JsonChange';
+import type { LineDiff } from '../bindings/LineDiff';
+import type { LineKind } from '../bindings/LineKind';
+import type { OutboundBodies } from '../bindings/OutboundBodies';
+import type { OutboundKind } from '../bindings/OutboundKind';
+import type { OutboundRecord } from '../bindings/OutboundRecord';
+import type { ReplayDraft } from '../bindings/ReplayDraft';
+import type { ReplayOptions } from '../bindings/ReplayOptions';
+import type { ReplayRequest } from '../bindings/ReplayRequest';
+import type { ReplayResult } from '../bindings/ReplayResult';
+import type { RequestDiff } from '../bindings/RequestDiff';
+import type { SampleInfo } from '../bindings/SampleInfo';
+import type { SampleRequest } from '../bindings/SampleRequest';
 
 export type {
   AttemptInfo,
@@ -70,6 +88,26 @@ export type {
   ServerInfo,
   SignatureStatus,
   Verification,
+};
+export type {
+  BodyDiff,
+  BodyPreview,
+  Change,
+  DiffSide,
+  HeaderDiff,
+  JsonChange,
+  LineDiff,
+  LineKind,
+  OutboundBodies,
+  OutboundKind,
+  OutboundRecord,
+  ReplayDraft,
+  ReplayOptions,
+  ReplayRequest,
+  ReplayResult,
+  RequestDiff,
+  SampleInfo,
+  SampleRequest,
 };
 
 export type Unsubscribe = () => void;
@@ -109,6 +147,19 @@ export interface Backend {
   listFloviCalls(): Promise<FloviCall[]>;
   /** Sends a recorded call again; resolves with the new call. */
   rerunFloviCall(id: number): Promise<FloviCall>;
+
+  /** The replay editor's starting point for a delivery. */
+  getReplayDraft(id: number): Promise<ReplayDraft>;
+  /** Sends, records and resolves with the outcome; rejects `invalid` (e.g. JSON) before sending. */
+  replayDelivery(request: ReplayRequest): Promise<ReplayResult>;
+  /** Each delivery as captured, in the order given, to `url` (with each one's own query). */
+  replayDeliveries(ids: number[], url: string, options: ReplayOptions): Promise<ReplayResult[]>;
+  /** Replays of a delivery, newest first. */
+  listReplays(id: number): Promise<OutboundRecord[]>;
+  getOutboundBodies(id: number): Promise<OutboundBodies>;
+  diffDeliveries(a: DiffSide, b: DiffSide): Promise<RequestDiff>;
+  listSamples(): Promise<SampleInfo[]>;
+  sendSample(request: SampleRequest): Promise<ReplayResult>;
 }
 
 /** Commands reject with `{ code, message }`; anything else is wrapped so views see one shape. */

@@ -1,4 +1,4 @@
-import { type ReactNode, useMemo, useState } from 'react';
+import { type ReactNode, Suspense, lazy, useMemo, useState } from 'react';
 
 import { type DeliveryDetail, type DeliveryGroup, type DeliverySummary, getDeliveryGroup } from '../api';
 import { EndpointBadge, MethodBadge, RefusedBadge, SignatureBadge, StatusBadge } from '../components/Badges';
@@ -18,7 +18,10 @@ import { BodyPanel } from './BodyPanel';
 import { OverviewPanel } from './OverviewPanel';
 import { SignaturePanel } from './SignaturePanel';
 
-export type DetailTab = 'overview' | 'signature' | 'attempts' | 'headers' | 'body';
+// The editor (CodeMirror) loads with the first Replay tab opened, not with the app.
+const ReplayPanel = lazy(() => import('./replay/ReplayPanel').then((m) => ({ default: m.ReplayPanel })));
+
+export type DetailTab = 'overview' | 'signature' | 'attempts' | 'headers' | 'body' | 'replay';
 
 export function DetailPane() {
   const { state, dispatch } = useStore();
@@ -126,6 +129,7 @@ function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect
     attempts: d.duplicateOf !== null || d.attempt !== null || groupMatters(groupValue),
     headers: true,
     body: true,
+    replay: true,
   };
   const auto = (t: DetailTab): DetailTab => {
     if (t === 'overview') {
@@ -250,6 +254,9 @@ function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect
         <Tab id="body" active={active} onChoose={choose}>
           Body<span className="tab-count">{d.bodyStored ? formatSize(d.bodySize) : 'refused'}</span>
         </Tab>
+        <Tab id="replay" active={active} onChoose={choose}>
+          Replay
+        </Tab>
       </div>
       <div className="tab-panel" role="tabpanel">
         {active === 'overview' ? (
@@ -272,6 +279,10 @@ function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect
           ) : (
             <div className="detail-loading">Loading attempts…</div>
           )
+        ) : active === 'replay' ? (
+          <Suspense fallback={<div className="detail-loading">Loading…</div>}>
+            <ReplayPanel delivery={d} />
+          </Suspense>
         ) : active === 'headers' ? (
           loaded ? (
             <HeadersTable headers={loaded.headers} />

@@ -2,6 +2,7 @@
 
 mod endpoint;
 mod flovi;
+mod replay;
 mod verify;
 
 use std::io::Write;
@@ -125,6 +126,13 @@ enum Command {
     /// Call Flovi's customer API: offices, schedules, and the calls made
     #[command(subcommand)]
     Flovi(flovi::FloviCommand),
+    /// Send deliveries again to a target URL, as captured or edited and re-signed (exit 0
+    /// when every target answered 2xx)
+    Replay(replay::ReplayArgs),
+    /// Send a provider's ready-made, signed delivery of a documented event to a URL
+    SendSample(replay::SampleArgs),
+    /// Compare two deliveries, or a delivery and a replay (r12): headers and JSON paths
+    Diff(replay::DiffArgs),
     /// Show one delivery
     Show {
         id: i64,
@@ -170,6 +178,9 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Verify(args) => return verify::run(args),
         Command::Endpoint(command) => endpoint::run(command)?,
         Command::Flovi(command) => return flovi::run(command),
+        Command::Replay(args) => return replay::replay(args),
+        Command::SendSample(args) => return replay::send_sample(args),
+        Command::Diff(args) => return replay::diff(args),
         Command::Serve { data, listen, max_body, retention, sync } => {
             let registry = data.registry_with(StoreOptions { retention, sync })?;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;

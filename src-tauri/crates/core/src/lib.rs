@@ -4,8 +4,10 @@
 pub mod analysis;
 pub mod capture;
 pub mod flovi_api;
+pub mod outbound;
 pub mod paths;
 pub mod providers;
 pub mod registry;
+pub mod replay;
 pub mod secrets;
 pub mod store;
