@@ -1,9 +1,11 @@
 //! The capture listener: accepts any method on any path, routes it to an endpoint by longest
 //! path prefix, stores it byte-exactly and answers only once the store has committed it.
 
+mod answer;
 mod framing;
 mod io;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -22,7 +24,9 @@ use tower::ServiceExt;
 
 use crate::analysis::{self, Captured, EndpointRuntime};
 use crate::registry::{Registry, RegistryError};
+use crate::store::rules::EndpointLab;
 use crate::store::{NewDelivery, StoreError, Writer};
+use answer::{Plan, SequenceHits};
 pub use framing::{MAX_HEADERS, RawHead, Tracker};
 
 /// Largest body stored when nothing else is configured (25 MiB).
@@ -77,6 +81,9 @@ struct CaptureState {
     endpoints: RwLock<Vec<EndpointRuntime>>,
     /// The registry version `endpoints` was loaded at.
     version: AtomicI64,
+    /// Response rules and forward targets by endpoint id, reloaded with `endpoints`.
+    labs: RwLock<Arc<HashMap<i64, EndpointLab>>>,
+    sequence_hits: SequenceHits,
 }
 
 /// How often a running listener looks for endpoint changes made elsewhere (the CLI, say).
@@ -104,6 +111,8 @@ impl Listener {
             max_body: config.max_body,
             endpoints: RwLock::new(Vec::new()),
             version: AtomicI64::new(i64::MIN),
+            labs: RwLock::new(Arc::default()),
+            sequence_hits: SequenceHits::default(),
         });
         let listener = Self { tcp, state };
         listener.handle().reload_endpoints()?;
@@ -185,7 +194,15 @@ impl ListenerHandle {
         let version = self.state.registry.version()?;
         let mut endpoints = self.state.registry.runtimes()?;
         endpoints.sort_by_key(|e| std::cmp::Reverse(e.settings.path_prefix.len()));
+        let labs = self.state.registry.labs()?;
         *self.state.endpoints.write().unwrap_or_else(|e| e.into_inner()) = endpoints;
+        let mut current = self.state.labs.write().unwrap_or_else(|e| e.into_inner());
+        if **current != labs {
+            // A changed rule starts its sequences over: the user is setting up a new run.
+            self.state.sequence_hits.reset();
+            *current = Arc::new(labs);
+        }
+        drop(current);
         self.state.version.store(version, Ordering::Relaxed);
         Ok(())
     }
@@ -323,6 +340,15 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
             received_at_ms: received_at,
         },
     );
+    let lab = endpoint.as_ref().and_then(|e| {
+        state.labs.read().unwrap_or_else(|e| e.into_inner()).get(&e.settings.id).cloned()
+    });
+    let plan = match (&problem, lab.as_ref().and_then(|l| l.rule.as_ref()), &endpoint) {
+        (None, Some(rule), Some(e)) => {
+            Plan::from_rule(rule, &state.sequence_hits, e.settings.id, &analysis, body.as_deref())
+        }
+        _ => Plan::plain(status),
+    };
     let delivery = NewDelivery {
         received_at,
         method,
@@ -336,14 +362,17 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         endpoint_id: endpoint.as_ref().map(|e| e.settings.id),
         endpoint: endpoint.map(|e| e.settings.name),
         provider: provider.map(|p| p.as_str().to_owned()),
-        response_status: status.as_u16(),
-        response_latency_us: started.elapsed().as_micros() as i64,
+        response_status: plan.status.as_u16(),
+        response_latency_us: (started.elapsed() + plan.delay).as_micros() as i64,
         analysis,
     };
     match state.writer.insert(delivery).await {
         Ok(summary) => match problem {
             None => {
-                json_response(status, &serde_json::json!({ "id": summary.id, "captured": true }))
+                if !plan.delay.is_zero() {
+                    tokio::time::sleep(plan.delay).await;
+                }
+                plan.respond(summary.id)
             }
             Some(error) => json_response(
                 status,

@@ -6,6 +6,7 @@ pub mod flovi;
 pub mod headers;
 mod model;
 mod query;
+pub mod rules;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -58,6 +59,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0001_init.sql")),
         M::up(include_str!("migrations/0002_providers.sql")),
         M::up(include_str!("migrations/0003_flovi.sql")),
+        M::up(include_str!("migrations/0005_forward.sql")),
     ])
 }
 
