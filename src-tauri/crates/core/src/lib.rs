@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod capture;
 pub mod flovi_api;
+pub mod outbound;
 pub mod paths;
 pub mod providers;
 pub mod registry;

@@ -1,14 +1,13 @@
 //! The wire: which base URLs the API key may be sent to, and one request with its timing,
 //! a capped body and transport failures put in plain words.
 
-use std::error::Error as _;
-use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Method, Url};
 
 use super::{ApiKey, FloviError};
+use crate::outbound::{self, TransportError, is_loopback, root_cause};
 
 /// Flovi's documented base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.go.flovi.io/customers/api";
@@ -53,15 +52,6 @@ pub(crate) fn check_url(url: &Url) -> Result<(), FloviError> {
         )),
         other => invalid(format!("the base URL must start with https:// (found {other}://)")),
     }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// What came back from one request. `error` is set when no complete answer arrived.
@@ -147,78 +137,12 @@ async fn attempt(
     Ok(())
 }
 
-/// A transport failure as the user needs it: what happened to which host, not a type chain.
+/// The shared classification, in Flovi's terms: a timeout warns the call may have been processed.
 fn transport_error(error: &reqwest::Error, url: &Url, timeout: Duration) -> FloviError {
-    let host = match (url.host_str(), url.port_or_known_default()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_owned(),
-        _ => url.as_str().to_owned(),
-    };
-    let chain = causes(error);
-    let io_kind = |kind: std::io::ErrorKind| {
-        let mut source = error.source();
-        while let Some(e) = source {
-            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == kind) {
-                return true;
-            }
-            source = e.source();
-        }
-        false
-    };
-    let mentions = |words: &[&str]| words.iter().any(|w| chain.contains(w));
-    if error.is_timeout() || io_kind(std::io::ErrorKind::TimedOut) {
-        return FloviError::Timeout { host, secs: timeout.as_secs_f64() };
+    match outbound::classify(error, url, timeout) {
+        TransportError::Timeout { host, secs } => FloviError::Timeout { host, secs },
+        other => FloviError::Network(other.to_string()),
     }
-    let message = if io_kind(std::io::ErrorKind::ConnectionRefused) {
-        format!(
-            "connection refused by {host}: nothing is listening there; check the base URL (and \
-             that the server is running)"
-        )
-    } else if mentions(&["dns error", "failed to lookup address", "name or service not known"]) {
-        format!(
-            "cannot find the host {} (DNS lookup failed): check the base URL and the network \
-             connection",
-            url.host_str().unwrap_or("?")
-        )
-    } else if url.scheme() == "https"
-        // tokio-rustls hands TLS failures up as I/O errors of this kind.
-        && (io_kind(std::io::ErrorKind::InvalidData)
-            || mentions(&["certificate", "tls", "handshake", "corrupt message"]))
-    {
-        format!(
-            "the secure (TLS) connection to {host} failed: {}; check that the server speaks \
-             HTTPS with a valid certificate for this host name",
-            root_cause(error)
-        )
-    } else if error.is_connect() {
-        format!("cannot connect to {host}: {}", root_cause(error))
-    } else if mentions(&["connection closed", "connection reset", "incomplete message"]) {
-        format!("{host} closed the connection before answering completely")
-    } else {
-        format!("the request to {host} failed: {}", root_cause(error))
-    };
-    FloviError::Network(message)
-}
-
-/// Every message in the error's chain, lower-cased, for classifying it.
-fn causes(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(" | ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text.to_lowercase()
-}
-
-/// The innermost cause: the part that says what actually went wrong.
-fn root_cause(error: &reqwest::Error) -> String {
-    let mut last: &dyn std::error::Error = error;
-    while let Some(next) = last.source() {
-        last = next;
-    }
-    last.to_string()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod endpoints;
 pub mod flovi;
 pub mod headers;
 mod model;
+pub mod outbound;
 mod query;
 pub mod rules;
 mod writer;
@@ -59,6 +60,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0001_init.sql")),
         M::up(include_str!("migrations/0002_providers.sql")),
         M::up(include_str!("migrations/0003_flovi.sql")),
+        M::up(include_str!("migrations/0004_replay.sql")),
         M::up(include_str!("migrations/0005_forward.sql")),
     ])
 }
