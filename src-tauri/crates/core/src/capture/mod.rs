@@ -2,6 +2,7 @@
 //! path prefix, stores it byte-exactly and answers only once the store has committed it.
 
 mod answer;
+mod forward;
 mod framing;
 mod io;
 
@@ -24,7 +25,7 @@ use tower::ServiceExt;
 
 use crate::analysis::{self, Captured, EndpointRuntime};
 use crate::registry::{Registry, RegistryError};
-use crate::store::rules::EndpointLab;
+use crate::store::rules::{EndpointLab, ForwardMode};
 use crate::store::{NewDelivery, StoreError, Writer};
 use answer::{Plan, SequenceHits};
 pub use framing::{MAX_HEADERS, RawHead, Tracker};
@@ -349,6 +350,15 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         }
         _ => Plan::plain(status),
     };
+    // Forwarding needs the request after it has been handed to the writer.
+    let outgoing = match (lab.as_ref().and_then(|l| l.forward.clone()), &endpoint, &body) {
+        (Some(config), Some(e), Some(bytes)) if problem.is_none() => {
+            let url =
+                forward::target_url(&config.url, &e.settings.path_prefix, &path, query.as_deref());
+            Some((config, forward::request(&method, url, &headers, bytes)))
+        }
+        _ => None,
+    };
     let delivery = NewDelivery {
         received_at,
         method,
@@ -368,12 +378,37 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
     };
     match state.writer.insert(delivery).await {
         Ok(summary) => match problem {
-            None => {
-                if !plan.delay.is_zero() {
-                    tokio::time::sleep(plan.delay).await;
+            None => match outgoing {
+                Some((config, request)) if config.mode == ForwardMode::Proxy => {
+                    let store = state.registry.store().clone();
+                    let answer =
+                        forward::forward(store.clone(), &config, summary.id, request).await;
+                    let response = forward::proxy_response(&config, summary.id, &answer);
+                    let (id, status) = (summary.id, response.status().as_u16());
+                    let latency = started.elapsed().as_micros() as i64;
+                    let recorded = tokio::task::spawn_blocking(move || {
+                        store.write(|c| crate::store::rules::set_response(c, id, status, latency))
+                    })
+                    .await;
+                    if !matches!(recorded, Ok(Ok(()))) {
+                        tracing::warn!("the answer to delivery {id} was not recorded");
+                    }
+                    response
                 }
-                plan.respond(summary.id)
-            }
+                outgoing => {
+                    if let Some((config, request)) = outgoing {
+                        let store = state.registry.store().clone();
+                        let id = summary.id;
+                        tokio::spawn(async move {
+                            forward::forward(store, &config, id, request).await;
+                        });
+                    }
+                    if !plan.delay.is_zero() {
+                        tokio::time::sleep(plan.delay).await;
+                    }
+                    plan.respond(summary.id)
+                }
+            },
             Some(error) => json_response(
                 status,
                 &serde_json::json!({ "id": summary.id, "captured": false, "error": error,
