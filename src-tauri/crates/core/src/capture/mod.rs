@@ -240,7 +240,7 @@ fn app(state: Arc<CaptureState>) -> Router {
 
 /// Does `path` fall under `prefix` on a segment boundary (`/fleiko` covers `/fleiko/x`, not
 /// `/fleikox`)?
-fn under_prefix(path: &str, prefix: &str) -> bool {
+pub(crate) fn under_prefix(path: &str, prefix: &str) -> bool {
     let prefix = prefix.trim_end_matches('/');
     prefix.is_empty()
         || path == prefix
