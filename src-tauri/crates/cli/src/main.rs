@@ -1,6 +1,7 @@
 //! `hookscope-cli`: the capture core without a window — serve, list and show deliveries.
 
 mod endpoint;
+mod export;
 mod flovi;
 mod verify;
 
@@ -125,6 +126,10 @@ enum Command {
     /// Call Flovi's customer API: offices, schedules, and the calls made
     #[command(subcommand)]
     Flovi(flovi::FloviCommand),
+    /// Export deliveries as HAR 1.2, curl commands or JSON (secrets are never included)
+    Export(export::ExportArgs),
+    /// Import a HAR file's requests as deliveries (marked imported)
+    Import(export::ImportArgs),
     /// Show one delivery
     Show {
         id: i64,
@@ -170,6 +175,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Verify(args) => return verify::run(args),
         Command::Endpoint(command) => endpoint::run(command)?,
         Command::Flovi(command) => return flovi::run(command),
+        Command::Export(args) => export::run_export(args)?,
+        Command::Import(args) => export::run_import(args)?,
         Command::Serve { data, listen, max_body, retention, sync } => {
             let registry = data.registry_with(StoreOptions { retention, sync })?;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
