@@ -24,6 +24,13 @@ fn main() {
         "create_flovi_schedule",
         "list_flovi_calls",
         "rerun_flovi_call",
+        "get_endpoint_lab",
+        "set_endpoint_response",
+        "set_endpoint_forward",
+        "get_delivery_lab",
+        "export_deliveries",
+        "export_deliveries_to_file",
+        "import_har_file",
     ]);
     if let Err(err) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
     {

@@ -1,5 +1,6 @@
 //! The shell's one error type; it reaches the UI as `{ code, message }`.
 
+use hookscope_core::export::ExportError;
 use hookscope_core::flovi_api::FloviError;
 use hookscope_core::registry::RegistryError;
 use hookscope_core::store::StoreError;
@@ -13,6 +14,8 @@ pub enum CommandError {
     Registry(#[from] RegistryError),
     #[error(transparent)]
     Flovi(#[from] FloviError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
     #[error("background task failed: {0}")]
     Task(String),
 }
@@ -32,6 +35,9 @@ impl CommandError {
             Self::Registry(RegistryError::Secrets(_)) => "secrets",
             Self::Store(_) | Self::Registry(_) => "store",
             Self::Flovi(err) => flovi_code(err),
+            Self::Export(ExportError::Har(_)) => "invalid",
+            Self::Export(ExportError::Io(_)) => "io",
+            Self::Export(_) => "store",
             Self::Task(_) => "internal",
         }
     }

@@ -86,6 +86,13 @@ pub fn run() {
             commands::flovi::create_flovi_schedule,
             commands::flovi::list_flovi_calls,
             commands::flovi::rerun_flovi_call,
+            commands::lab::get_endpoint_lab,
+            commands::lab::set_endpoint_response,
+            commands::lab::set_endpoint_forward,
+            commands::lab::get_delivery_lab,
+            commands::lab::export_deliveries,
+            commands::lab::export_deliveries_to_file,
+            commands::lab::import_har_file,
         ])
         .setup(move |app| {
             bridge::spawn(app.handle().clone(), &store);

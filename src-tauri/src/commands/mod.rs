@@ -1,4 +1,5 @@
 pub mod deliveries;
 pub mod endpoints;
 pub mod flovi;
+pub mod lab;
 pub mod server;

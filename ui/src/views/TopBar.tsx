@@ -5,6 +5,7 @@ import { CopyButton } from '../components/CopyButton';
 import { CarIcon, InboxIcon, LogoMark } from '../components/icons';
 import { joinUrl } from '../format/shell';
 import { useStore } from '../state/store';
+import { ExportDialog } from './ExportDialog';
 
 export type AppView = 'inspector' | 'flovi';
 
@@ -66,6 +67,7 @@ export function TopBar({ view, onView }: { view: AppView; onView: (v: AppView) =
   const baseUrl = state.serverInfo?.baseUrl || null;
   const listenError = state.serverInfo?.listenError ?? null;
   const [demo, setDemo] = useState(false);
+  const [exporting, setExporting] = useState(false);
 
   useEffect(() => {
     let alive = true;
@@ -114,6 +116,10 @@ export function TopBar({ view, onView }: { view: AppView; onView: (v: AppView) =
             );
           })}
       </nav>
+      <button type="button" className="btn btn-ghost" data-testid="export-open-button" onClick={() => setExporting(true)}>
+        Export / Import
+      </button>
+      {exporting && <ExportDialog onClose={() => setExporting(false)} />}
       {/* Reserved for the public tunnel URL. */}
       <div className="tunnel-slot" />
     </header>

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::endpoints::VERSION_KEY;
+use super::outbound::{self, OutboundFilter, OutboundRecord};
 use super::{Result, StoreError};
+use crate::outbound::OutboundKind;
 
 /// The longest a rule may hold an answer back (60 s).
 pub const MAX_DELAY_MS: u64 = 60_000;
@@ -277,6 +279,47 @@ pub fn set_response(conn: &Connection, id: i64, status: u16, latency_us: i64) ->
         params![id, status, latency_us],
     )?;
     Ok(())
+}
+
+/// Response text shown per forward record; the whole body stays in the store.
+const MAX_SHOWN_RESPONSE: usize = 64 * 1024;
+
+/// One forward of a delivery with the start of the target's answer as text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ForwardResult {
+    pub record: OutboundRecord,
+    /// The target's answer (invalid UTF-8 replaced), cut at 64 KiB.
+    pub response_text: String,
+    /// True when `response_text` was cut for display.
+    pub response_text_cut: bool,
+}
+
+/// What the response lab knows of one delivery: whether it was imported, and its forwards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeliveryLab {
+    pub imported: bool,
+    /// Newest first.
+    pub forwards: Vec<ForwardResult>,
+}
+
+pub fn delivery_lab(conn: &Connection, id: i64) -> Result<DeliveryLab> {
+    let filter =
+        OutboundFilter { delivery_id: Some(id), kind: Some(OutboundKind::Forward), limit: 20 };
+    let forwards = outbound::list(conn, &filter)?
+        .into_iter()
+        .map(|record| {
+            let (_, body) = outbound::bodies(conn, record.id)?.unwrap_or_default();
+            let cut = body.len() > MAX_SHOWN_RESPONSE;
+            let shown = &body[..body.len().min(MAX_SHOWN_RESPONSE)];
+            let response_text = String::from_utf8_lossy(shown).into_owned();
+            Ok(ForwardResult { record, response_text, response_text_cut: cut })
+        })
+        .collect::<Result<_>>()?;
+    Ok(DeliveryLab { imported: is_imported(conn, id)?, forwards })
 }
 
 #[cfg(test)]
