@@ -5,9 +5,8 @@ use std::path::PathBuf;
 
 use hookscope_core::export::{self, ExportFormat, ImportReport};
 use hookscope_core::store::rules::{self, DeliveryLab, EndpointLab, ForwardConfig, ResponseRule};
-use tauri::{AppHandle, Emitter, State};
+use tauri::State;
 
-use crate::bridge::RESYNC_EVENT;
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
 
@@ -76,10 +75,10 @@ pub async fn export_deliveries_to_file(
     .map_err(CommandError::from)
 }
 
+/// Imported deliveries reach the window through the live feed, like captures.
 #[tauri::command]
 pub async fn import_har_file(
     state: State<'_, AppState>,
-    app: AppHandle,
     path: PathBuf,
 ) -> CommandResult<ImportReport> {
     let bytes = tokio_read(path.clone()).await?;
@@ -87,7 +86,6 @@ pub async fn import_har_file(
     let report =
         export::import_har(&state.registry, &bytes, source.as_deref().unwrap_or("HAR file"))
             .await?;
-    let _ = app.emit(RESYNC_EVENT, ());
     Ok(report)
 }
 

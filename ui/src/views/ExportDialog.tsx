@@ -11,7 +11,7 @@ const EXTENSIONS: Record<ExportFormat, string> = { har: 'har', curl: 'sh', json:
 
 /** Export the selected or every delivery (HAR, curl, JSON) to a file or the clipboard; import HAR. */
 export function ExportDialog({ onClose }: { onClose: () => void }) {
-  const { state, resync } = useStore();
+  const { state } = useStore();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const selected = state.selectedId;
   const [scope, setScope] = useState<'all' | 'selected'>(selected !== null ? 'selected' : 'all');
@@ -71,7 +71,6 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
       const target = importPath.trim();
       if (target === '') throw new ApiError('invalid', 'Type the path of a HAR file.');
       const report = await importHarFile(target);
-      resync();
       return `Imported ${report.ids.length} deliveries (marked imported).`;
     });
 
