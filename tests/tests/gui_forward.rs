@@ -61,7 +61,17 @@ fn post_fleiko(addr: SocketAddr, delivery: &str) -> (u16, u64) {
     let mut stream = std::net::TcpStream::connect(addr).unwrap();
     let response = exchange(&mut stream, &request("POST", "/fleiko", &headers, body.as_bytes()));
     let response = response.unwrap();
-    (response.status, response.json()["id"].as_u64().unwrap())
+    let id = serde_json::from_slice::<serde_json::Value>(&response.body)
+        .ok()
+        .and_then(|v| v["id"].as_u64());
+    let id = id.unwrap_or_else(|| {
+        panic!(
+            "no delivery id in the {} answer: {:?}",
+            response.status,
+            String::from_utf8_lossy(&response.body)
+        )
+    });
+    (response.status, id)
 }
 
 /// Scrolls an element of the (scrolling) settings dialog into view: WebKitWebDriver neither

@@ -327,6 +327,53 @@ mod tests {
     use super::*;
     use crate::store::{Store, StoreOptions};
 
+    /// Forwards record their exchanges on other connections while the writer commits:
+    /// neither may make the other fail (a capture must never be refused for it).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn captures_commit_while_other_connections_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let writer = store.writer().unwrap();
+        let delivery = |n: usize| crate::store::NewDelivery {
+            received_at: 0,
+            method: "POST".into(),
+            path: "/fleiko".into(),
+            query: None,
+            http_version: "HTTP/1.1".into(),
+            headers: Vec::new(),
+            body: Some(bytes::Bytes::from(format!("{n}"))),
+            body_size: 1,
+            remote_addr: None,
+            endpoint_id: None,
+            endpoint: None,
+            provider: None,
+            response_status: 200,
+            response_latency_us: 0,
+            analysis: crate::store::DeliveryAnalysis {
+                group_key: Some(format!("k{}", n % 3)),
+                ..Default::default()
+            },
+        };
+        let first = writer.insert(delivery(0)).await.unwrap().id;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let other = {
+            let (store, stop) = (store.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0u16;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n = n.wrapping_add(1);
+                    store.write(|c| set_response(c, first, 200 + n % 300, 1)).unwrap();
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+            })
+        };
+        for n in 1..400 {
+            writer.insert(delivery(n)).await.unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        other.join().unwrap();
+    }
+
     #[test]
     fn sequence_steps_repeat_the_last() {
         let rule = ResponseRule { sequence: vec![500, 500, 200], ..ResponseRule::default() };
