@@ -354,3 +354,35 @@ fn har_export_and_import_are_byte_exact_and_carry_no_secret() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no log.entries"));
 }
+
+#[test]
+fn a_slow_target_times_out_into_the_fallback() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir_arg(dir.path());
+    // Accepts connections and never answers.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in silent.incoming().take(1) {
+            open.push(stream);
+            std::thread::sleep(Duration::from_secs(5));
+        }
+    });
+    let to = format!("http://127.0.0.1:{port}/slow");
+    ok(&["endpoint", "set-forward", "fleiko", "--to", &to, "--timeout", "1", "--data-dir", d]);
+    let serve = Serve::start(dir.path(), &[]);
+    let started = Instant::now();
+    let response = post(&serve, "/fleiko", &[], b"{\"slow\":true}");
+    let took = started.elapsed();
+    assert_eq!(response.status, 502, "the default fallback");
+    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(4), "{took:?}");
+    let answer = response.json();
+    assert!(answer["forwardError"].as_str().unwrap().contains("timed out"), "{answer}");
+    let id = answer["id"].as_u64().unwrap();
+    assert_eq!(show(dir.path(), id, &["--raw"]), b"{\"slow\":true}");
+    let records = forwards(dir.path(), id);
+    assert!(records[0].2.as_deref().unwrap().contains("timed out"));
+    drop(serve);
+    held.join().unwrap();
+}

@@ -47,7 +47,7 @@ export const setEndpointForward = (id: number, forward: ForwardConfig | null): P
   });
 
 export const getDeliveryLab = (id: number): Promise<DeliveryLab> =>
-  call('get_delivery_lab', { id }, () => ({ imported: false, forwards: [] }));
+  call('get_delivery_lab', { id }, () => ({ imported: false, responseStatus: null, responseLatencyUs: null, forwards: [] }));
 
 /** The deliveries (all when `ids` is empty) as text. */
 export const exportDeliveries = (ids: number[], format: ExportFormat): Promise<string> =>

@@ -6,6 +6,11 @@ import type { ForwardResult } from "./ForwardResult";
  */
 export type DeliveryLab = { imported: boolean, 
 /**
+ * The answer the sender got, read now: in proxy mode it is known only after the
+ * forward, later than the delivery's first announcement.
+ */
+responseStatus: number | null, responseLatencyUs: number | null, 
+/**
  * Newest first.
  */
 forwards: Array<ForwardResult>, };

@@ -32,10 +32,12 @@ export function DeliveryLabStrip({ id, responseStatus, resyncGen }: { id: number
     }
   };
 
+  // The stored answer wins: a proxied delivery's status is only known after its forward.
+  const given = lab.status === 'ok' ? (lab.value.responseStatus ?? responseStatus) : responseStatus;
   return (
     <div className="lab-strip" data-testid="delivery-lab">
       <span className="lab-chip" data-testid="response-given" title="The status Hookscope answered the sender with">
-        Answered {responseStatus ?? '—'}
+        Answered {given ?? '—'}
       </span>
       {lab.status === 'ok' && lab.value.imported && (
         <span className="lab-chip" data-testid="imported-badge" title="Imported from a HAR file, not captured live">

@@ -302,6 +302,11 @@ pub struct ForwardResult {
 #[ts(export)]
 pub struct DeliveryLab {
     pub imported: bool,
+    /// The answer the sender got, read now: in proxy mode it is known only after the
+    /// forward, later than the delivery's first announcement.
+    pub response_status: Option<u16>,
+    #[ts(type = "number | null")]
+    pub response_latency_us: Option<i64>,
     /// Newest first.
     pub forwards: Vec<ForwardResult>,
 }
@@ -319,7 +324,20 @@ pub fn delivery_lab(conn: &Connection, id: i64) -> Result<DeliveryLab> {
             Ok(ForwardResult { record, response_text, response_text_cut: cut })
         })
         .collect::<Result<_>>()?;
-    Ok(DeliveryLab { imported: is_imported(conn, id)?, forwards })
+    let (response_status, response_latency_us) = conn
+        .query_row(
+            "SELECT response_status, response_latency_us FROM deliveries WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound(id))?;
+    Ok(DeliveryLab {
+        imported: is_imported(conn, id)?,
+        response_status,
+        response_latency_us,
+        forwards,
+    })
 }
 
 #[cfg(test)]
@@ -372,6 +390,51 @@ mod tests {
         }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         other.join().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_delivery_shows_its_forwards_and_the_answer_it_got() {
+        use crate::outbound::{OutboundRequest, OutboundResponse, RecordContext, record};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let new = crate::store::NewDelivery {
+            received_at: 0,
+            method: "POST".into(),
+            path: "/fleiko".into(),
+            query: None,
+            http_version: "HTTP/1.1".into(),
+            headers: Vec::new(),
+            body: Some(bytes::Bytes::from_static(b"{}")),
+            body_size: 2,
+            remote_addr: None,
+            endpoint_id: None,
+            endpoint: None,
+            provider: None,
+            response_status: 200,
+            response_latency_us: 5,
+            analysis: crate::store::DeliveryAnalysis::default(),
+        };
+        let id = store.writer().unwrap().insert(new).await.unwrap().id;
+        let request = OutboundRequest {
+            method: "POST".into(),
+            url: "http://127.0.0.1:3000/hook".into(),
+            headers: Vec::new(),
+            body: b"{}".to_vec(),
+        };
+        let big = vec![b'x'; MAX_SHOWN_RESPONSE + 10];
+        let answer = OutboundResponse { status: Some(201), body: big, ..Default::default() };
+        let context = RecordContext { delivery_id: Some(id), ..Default::default() };
+        record(&store, OutboundKind::Forward, &context, &request, &answer).unwrap();
+        record(&store, OutboundKind::Replay, &context, &request, &answer).unwrap();
+        store.read(|c| set_response(c, id, 201, 9)).unwrap();
+        let lab = store.read(|c| delivery_lab(c, id)).unwrap();
+        assert_eq!((lab.response_status, lab.response_latency_us), (Some(201), Some(9)));
+        assert!(!lab.imported);
+        assert_eq!(lab.forwards.len(), 1, "replays are not forwards");
+        let shown = &lab.forwards[0];
+        assert_eq!(shown.record.status, Some(201));
+        assert!(shown.response_text_cut && shown.response_text.len() == MAX_SHOWN_RESPONSE);
+        assert!(store.read(|c| delivery_lab(c, id + 1)).is_err());
     }
 
     #[test]
