@@ -220,10 +220,10 @@ fn rule_mode_answers_with_the_rule_and_forwards_in_the_background() {
     let (port, seen) = target_server(500, "handler broke");
     let to = format!("http://127.0.0.1:{port}/hook");
     ok(&["endpoint", "set-forward", "fleiko", "--to", &to, "--mode", "rule", "--data-dir", d]);
-    ok(&["endpoint", "set-response", "fleiko", "--status", "204", "--data-dir", d]);
+    ok(&["endpoint", "set-response", "fleiko", "--status", "202", "--data-dir", d]);
     let serve = Serve::start(dir.path(), &[]);
     let response = post(&serve, "/fleiko", &[], b"ping");
-    assert_eq!(response.status, 204);
+    assert_eq!(response.status, 202);
     assert_eq!(seen.recv_timeout(Duration::from_secs(5)).unwrap().body, b"ping");
     let id = list_json(dir.path(), &[])[0]["id"].as_u64().unwrap();
     let records = hookscope_e2e::wait_for(Duration::from_secs(5), "the forward record", || {
@@ -232,7 +232,7 @@ fn rule_mode_answers_with_the_rule_and_forwards_in_the_background() {
     });
     assert_eq!(records[0].0, Some(500));
     assert_eq!(records[0].1, b"handler broke");
-    assert_eq!(response_status(dir.path(), id), Some(204));
+    assert_eq!(response_status(dir.path(), id), Some(202));
 }
 
 #[test]
@@ -366,7 +366,7 @@ fn a_slow_target_times_out_into_the_fallback() {
         let mut open = Vec::new();
         for stream in silent.incoming().take(1) {
             open.push(stream);
-            std::thread::sleep(Duration::from_secs(5));
+            std::thread::sleep(Duration::from_secs(2));
         }
     });
     let to = format!("http://127.0.0.1:{port}/slow");
