@@ -386,3 +386,57 @@ fn a_slow_target_times_out_into_the_fallback() {
     drop(serve);
     held.join().unwrap();
 }
+
+#[test]
+fn copied_curl_commands_resend_the_exact_bytes() {
+    if std::process::Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("curl is not installed: skipping the curl round trip");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir_arg(dir.path());
+    let serve = Serve::start(dir.path(), &[]);
+    let host = serve.addr.to_string();
+    let bodies: Vec<Vec<u8>> = vec![
+        (0..=255u8).collect(),
+        "{\"quote\":\"it's\",\"dollar\":\"$HOME\",\"percent\":\"100%\",\"back\":\"a\\\\b\"}\n"
+            .into(),
+    ];
+    for body in bodies {
+        let mut raw = format!("POST /fleiko/copy?x=1 HTTP/1.1\r\nHost: {host}\r\n").into_bytes();
+        raw.extend_from_slice(b"X-Odd: it's $(not run) `nor this`\r\n");
+        raw.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+        raw.extend_from_slice(&body);
+        let original = hookscope_e2e::exchange(&mut serve.connect(), &raw).unwrap().json()["id"]
+            .as_u64()
+            .unwrap();
+        let command = ok(&["export", &original.to_string(), "--format", "curl", "--data-dir", d]);
+        let run = std::process::Command::new("sh").arg("-c").arg(&command).output().unwrap();
+        assert!(run.status.success(), "{command}\n{}", String::from_utf8_lossy(&run.stderr));
+        let copy: u64 = serde_json::from_slice::<serde_json::Value>(&run.stdout).unwrap()["id"]
+            .as_u64()
+            .unwrap();
+        assert_eq!(show(dir.path(), copy, &["--raw"]), body, "{command}");
+        let headers = |id| {
+            let detail: serde_json::Value =
+                serde_json::from_slice(&show(dir.path(), id, &["--json"])).unwrap();
+            detail["headers"].clone()
+        };
+        let sent = headers(copy);
+        let named = |n: &str| {
+            sent.as_array().unwrap().iter().any(|h| h[0].as_str().unwrap().eq_ignore_ascii_case(n))
+        };
+        assert!(!named("content-type"), "curl added a content type: {sent}");
+        assert!(
+            sent.as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h[0] == "X-Odd" && h[1] == "it's $(not run) `nor this`"),
+            "{sent}"
+        );
+        assert_eq!(
+            headers(original)[1],
+            sent.as_array().unwrap().iter().find(|h| h[0] == "X-Odd").unwrap().clone()
+        );
+    }
+}

@@ -22,6 +22,11 @@ pub fn curl_command(d: &ExportedDelivery) -> String {
         line.extend_from_slice(value);
         args.push(format!("-H {}", shell_quote(&line)));
     }
+    let has_body = d.body.as_deref().is_some_and(|b| !b.is_empty());
+    if has_body && d.content_type().is_none() {
+        // Otherwise curl labels the body as a form.
+        args.push("-H 'Content-Type:'".into());
+    }
     let mut prefix = String::new();
     match d.body.as_deref() {
         None | Some([]) => {}
@@ -114,7 +119,7 @@ mod tests {
     fn binary_bodies_go_through_printf() {
         let cmd = curl_command(&delivery(&[0, b'%', 0xff, b'\'', b'a']));
         assert!(cmd.starts_with("printf '\\000%%\\377'\\''a' | curl"), "{cmd}");
-        assert!(cmd.ends_with("--data-binary @-"), "{cmd}");
+        assert!(cmd.ends_with("-H 'Content-Type:' \\\n  --data-binary @-"), "{cmd}");
         assert_eq!(shell_quote(&[b'a', 0x01, b'\'']), "$'a\\x01\\''");
     }
 }
