@@ -498,5 +498,7 @@ mod tests {
         assert!(store.write(|c| set_rule(c, 9999, None)).is_err());
         let too_slow = ResponseRule { delay_ms: 61_000, ..ResponseRule::default() };
         assert!(store.write(|c| set_rule(c, id, Some(&too_slow))).is_err());
+        store.write(|c| crate::store::endpoints::delete(c, id)).unwrap();
+        assert!(store.read(all).unwrap().is_empty(), "settings go with their endpoint");
     }
 }
