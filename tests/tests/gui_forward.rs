@@ -52,7 +52,8 @@ fn target_server() -> u16 {
     port
 }
 
-fn post_fleiko(addr: SocketAddr, delivery: &str) -> (u16, u64) {
+/// The answer's status and, unless a proxied target answered, the delivery id it carries.
+fn post_fleiko(addr: SocketAddr, delivery: &str) -> (u16, Option<u64>) {
     let body = r#"{"id":"evt_gui_fwd","type":"job.completed","data":{"job_id":"job_9"}}"#;
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let headers = fleiko_headers(SECRET, t as i64, body, delivery, 1);
@@ -64,13 +65,6 @@ fn post_fleiko(addr: SocketAddr, delivery: &str) -> (u16, u64) {
     let id = serde_json::from_slice::<serde_json::Value>(&response.body)
         .ok()
         .and_then(|v| v["id"].as_u64());
-    let id = id.unwrap_or_else(|| {
-        panic!(
-            "no delivery id in the {} answer: {:?}",
-            response.status,
-            String::from_utf8_lossy(&response.body)
-        )
-    });
     (response.status, id)
 }
 
@@ -143,6 +137,7 @@ async fn response_rules_forwarding_and_export_in_the_app() {
         // The provider's retries see the sequence; each delivery is forwarded meanwhile.
         let (first_status, first) = post_fleiko(addr, "dlv_gui_fwd");
         let (second_status, second) = post_fleiko(addr, "dlv_gui_fwd");
+        let (first, second) = (first.unwrap(), second.unwrap());
         assert_eq!((first_status, second_status), (500, 200));
         wait_rows(&client, |ids| ids.len() == 2, "both deliveries").await;
         wait_for(Duration::from_secs(10), "both forwards recorded", || {
@@ -183,6 +178,24 @@ async fn response_rules_forwarding_and_export_in_the_app() {
         select(&client, second).await;
         wait_text(&client, "[data-testid=response-given]", "Answered 200").await;
         wait_text(&client, "[data-testid=forward-result]", "/webhooks").await;
+
+        // Proxy mode: the provider gets local code's answer, and the row shows it once known.
+        let to = format!("http://127.0.0.1:{port}/webhooks");
+        let args = ["endpoint", "set-forward", "fleiko", "--to", &to, "--mode", "proxy"];
+        let out = cli_with_env(&[&args[..], &["--data-dir", &dir]].concat(), &[]);
+        anyhow::ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut n = 0;
+        wait_for(Duration::from_secs(10), "the app to proxy", || {
+            n += 1;
+            let (status, id) = post_fleiko(addr, &format!("dlv_gui_proxy_{n}"));
+            (status == 201 && id.is_none()).then_some(())
+        });
+        let conn = rusqlite::Connection::open(&db)?;
+        let proxied: i64 = conn.query_row("SELECT max(id) FROM deliveries", [], |r| r.get(0))?;
+        let row = format!("[data-testid=delivery-row][data-id='{proxied}'] .status");
+        wait_text(&client, &row, "201").await;
+        select(&client, proxied as u64).await;
+        wait_text(&client, "[data-testid=response-given]", "Answered 201").await;
         Ok(())
     })
     .await;

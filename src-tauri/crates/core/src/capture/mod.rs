@@ -344,8 +344,11 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
     let lab = endpoint.as_ref().and_then(|e| {
         state.labs.read().unwrap_or_else(|e| e.into_inner()).get(&e.settings.id).cloned()
     });
+    // A proxied delivery gets the target's answer, so it takes no step of a sequence.
+    let proxied =
+        lab.as_ref().and_then(|l| l.forward.as_ref()).is_some_and(|f| f.mode == ForwardMode::Proxy);
     let plan = match (&problem, lab.as_ref().and_then(|l| l.rule.as_ref()), &endpoint) {
-        (None, Some(rule), Some(e)) => {
+        (None, Some(rule), Some(e)) if !proxied => {
             Plan::from_rule(rule, &state.sequence_hits, e.settings.id, &analysis, body.as_deref())
         }
         _ => Plan::plain(status),
@@ -387,7 +390,9 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
                     let (id, status) = (summary.id, response.status().as_u16());
                     let latency = started.elapsed().as_micros() as i64;
                     let recorded = tokio::task::spawn_blocking(move || {
-                        store.write(|c| crate::store::rules::set_response(c, id, status, latency))
+                        store
+                            .write(|c| crate::store::rules::set_response(c, id, status, latency))?;
+                        store.announce(id)
                     })
                     .await;
                     if !matches!(recorded, Ok(Ok(()))) {

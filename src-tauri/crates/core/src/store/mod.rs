@@ -226,6 +226,17 @@ impl Store {
     pub fn count(&self) -> Result<u64> {
         self.read(query::count)
     }
+
+    /// Announces a stored delivery again after its answer changed (a proxied forward's status
+    /// is known only after the commit), so live views update the row.
+    pub fn announce(&self, id: i64) -> Result<()> {
+        let q =
+            DeliveryQuery { before_id: Some(id + 1), limit: Some(1), ..DeliveryQuery::default() };
+        if let Some(summary) = self.list(&q)?.into_iter().find(|d| d.id == id) {
+            let _ = self.inner.events.send(summary);
+        }
+        Ok(())
+    }
 }
 
 fn open_connection(path: &Path) -> Result<Connection> {

@@ -426,7 +426,11 @@ mod tests {
         let context = RecordContext { delivery_id: Some(id), ..Default::default() };
         record(&store, OutboundKind::Forward, &context, &request, &answer).unwrap();
         record(&store, OutboundKind::Replay, &context, &request, &answer).unwrap();
+        let mut events = store.subscribe();
         store.read(|c| set_response(c, id, 201, 9)).unwrap();
+        store.announce(id).unwrap();
+        let again = events.recv().await.unwrap();
+        assert_eq!((again.id, again.response_status), (id, Some(201)), "announced with its answer");
         let lab = store.read(|c| delivery_lab(c, id)).unwrap();
         assert_eq!((lab.response_status, lab.response_latency_us), (Some(201), Some(9)));
         assert!(!lab.imported);
