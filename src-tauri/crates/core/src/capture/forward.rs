@@ -3,7 +3,7 @@
 //! answer becomes the provider's; when the target is down or too slow the provider gets the
 //! fallback status, and the delivery is on disk either way.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -11,7 +11,7 @@ use axum::response::Response;
 
 use crate::outbound::{self, OutboundKind, OutboundRequest, OutboundResponse, RecordContext};
 use crate::store::Store;
-use crate::store::rules::ForwardConfig;
+use crate::store::rules::{self, ForwardConfig};
 
 /// The target for a delivery on `path`: the configured URL, plus the part of the path below
 /// the endpoint's prefix, plus the query.
@@ -75,6 +75,37 @@ pub(super) async fn forward(
         Err(err) => tracing::warn!("forward of delivery {delivery_id} not recorded: {err}"),
     }
     response
+}
+
+/// Proxy mode: forwards, answers with the target's response (or the fallback), and records
+/// that answer on the delivery, announcing it again so live views show it.
+pub(super) async fn proxy(
+    store: Store,
+    config: &ForwardConfig,
+    id: i64,
+    request: OutboundRequest,
+    started: Instant,
+) -> Response {
+    let answer = forward(store.clone(), config, id, request).await;
+    let response = proxy_response(config, id, &answer);
+    let status = response.status().as_u16();
+    let latency = started.elapsed().as_micros() as i64;
+    let recorded = tokio::task::spawn_blocking(move || {
+        store.write(|c| rules::set_response(c, id, status, latency))?;
+        store.announce(id)
+    })
+    .await;
+    if !matches!(recorded, Ok(Ok(()))) {
+        tracing::warn!("the answer to delivery {id} was not recorded");
+    }
+    response
+}
+
+/// Rule mode: the provider is answered by the rule while the forward runs on its own.
+pub(super) fn spawn(store: Store, config: ForwardConfig, id: i64, request: OutboundRequest) {
+    tokio::spawn(async move {
+        forward(store, &config, id, request).await;
+    });
 }
 
 /// The provider's answer in proxy mode: the target's, or the fallback when none came.

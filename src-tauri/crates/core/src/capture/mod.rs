@@ -384,29 +384,11 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
             None => match outgoing {
                 Some((config, request)) if config.mode == ForwardMode::Proxy => {
                     let store = state.registry.store().clone();
-                    let answer =
-                        forward::forward(store.clone(), &config, summary.id, request).await;
-                    let response = forward::proxy_response(&config, summary.id, &answer);
-                    let (id, status) = (summary.id, response.status().as_u16());
-                    let latency = started.elapsed().as_micros() as i64;
-                    let recorded = tokio::task::spawn_blocking(move || {
-                        store
-                            .write(|c| crate::store::rules::set_response(c, id, status, latency))?;
-                        store.announce(id)
-                    })
-                    .await;
-                    if !matches!(recorded, Ok(Ok(()))) {
-                        tracing::warn!("the answer to delivery {id} was not recorded");
-                    }
-                    response
+                    forward::proxy(store, &config, summary.id, request, started).await
                 }
                 outgoing => {
                     if let Some((config, request)) = outgoing {
-                        let store = state.registry.store().clone();
-                        let id = summary.id;
-                        tokio::spawn(async move {
-                            forward::forward(store, &config, id, request).await;
-                        });
+                        forward::spawn(state.registry.store().clone(), config, summary.id, request);
                     }
                     if !plan.delay.is_zero() {
                         tokio::time::sleep(plan.delay).await;
