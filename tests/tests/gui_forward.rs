@@ -127,11 +127,15 @@ async fn response_rules_forwarding_and_export_in_the_app() {
         wait_content(&client, "response-current", "500, 200 per idempotency key").await?;
         reveal(&client, "forward-enabled").await?;
         click(&client, "forward-enabled").await;
+        wait_content(&client, "forward-pending", "Not saved yet").await?;
         fill(&client, "forward-url-input", &format!("http://127.0.0.1:{port}/webhooks")).await?;
         fill(&client, "forward-mode-select", "rule").await?;
         reveal(&client, "save-forward-button").await?;
         click(&client, "save-forward-button").await;
         wait_content(&client, "forward-current", "/webhooks (rule)").await?;
+        let pending = "return document.querySelectorAll('[data-testid$=-pending]').length;";
+        let left = client.execute(pending, vec![]).await?;
+        anyhow::ensure!(left == 0, "saved sections still say they are not saved: {left}");
         close_dialog(&client).await?;
 
         // The provider's retries see the sequence; each delivery is forwarded meanwhile.

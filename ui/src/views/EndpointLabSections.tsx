@@ -51,12 +51,14 @@ export function EndpointLabSections({ endpointId }: { endpointId: number }) {
   }
   if (!lab) return <div className="detail-loading">Loading response settings…</div>;
 
-  const run = async (what: string, action: () => Promise<EndpointLab>) => {
+  /** Saves one section, then shows it as stored (normalised); the other keeps its edits. */
+  const run = async (what: string, action: () => Promise<EndpointLab>, show: (saved: EndpointLab) => void) => {
     setBusy(true);
     setNote(null);
     try {
       const saved = await action();
       setLab(saved);
+      show(saved);
       setNote({ kind: 'ok', text: `${what} saved; the listener uses it within a second.` });
     } catch (err) {
       setNote({ kind: 'err', text: ApiError.from(err).message });
@@ -69,16 +71,19 @@ export function EndpointLabSections({ endpointId }: { endpointId: number }) {
     const { rule, errors: found } = toRule(response);
     setErrors((e) => ({ ...e, status: found.status, headers: found.headers, delayMs: found.delayMs, sequence: found.sequence }));
     if (Object.keys(found).length > 0) return;
-    void run('Response', () => setEndpointResponse(endpointId, rule));
+    void run('Response', () => setEndpointResponse(endpointId, rule), (saved) => setResponse(responseForm(saved)));
   };
 
   const saveForward = () => {
     const { forward: config, errors: found } = toForward(forward);
     setErrors((e) => ({ ...e, url: found.url, fallbackStatus: found.fallbackStatus, timeoutSecs: found.timeoutSecs }));
     if (Object.keys(found).length > 0) return;
-    void run('Forwarding', () => setEndpointForward(endpointId, config));
+    void run('Forwarding', () => setEndpointForward(endpointId, config), (saved) => setForward(forwardForm(saved)));
   };
 
+  // The main Save does not cover these sections: say when one holds unsaved edits.
+  const responsePending = JSON.stringify(response) !== JSON.stringify(responseForm(lab));
+  const forwardPending = JSON.stringify(forward) !== JSON.stringify(forwardForm(lab));
   const r = (patch: Partial<ResponseForm>) => setResponse((f) => ({ ...f, ...patch }));
   const f = (patch: Partial<ForwardForm>) => setForward((v) => ({ ...v, ...patch }));
 
@@ -179,6 +184,11 @@ export function EndpointLabSections({ endpointId }: { endpointId: number }) {
           </div>
         )}
         <div className="lab-actions">
+          {responsePending && (
+            <span className="pending-note" data-testid="response-pending">
+              Not saved yet
+            </span>
+          )}
           <button type="button" className="btn btn-ghost" data-testid="save-response-button" disabled={busy} onClick={saveResponse}>
             Save response
           </button>
@@ -255,6 +265,11 @@ export function EndpointLabSections({ endpointId }: { endpointId: number }) {
           </div>
         )}
         <div className="lab-actions">
+          {forwardPending && (
+            <span className="pending-note" data-testid="forward-pending">
+              Not saved yet
+            </span>
+          )}
           <button type="button" className="btn btn-ghost" data-testid="save-forward-button" disabled={busy} onClick={saveForward}>
             Save forwarding
           </button>
