@@ -32,6 +32,13 @@ fn main() {
         "diff_deliveries",
         "list_samples",
         "send_sample",
+        "get_endpoint_lab",
+        "set_endpoint_response",
+        "set_endpoint_forward",
+        "get_delivery_lab",
+        "export_deliveries",
+        "export_deliveries_to_file",
+        "import_har_file",
     ]);
     if let Err(err) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
     {

@@ -1,5 +1,6 @@
 //! The shell's one error type; it reaches the UI as `{ code, message }`.
 
+use hookscope_core::export::ExportError;
 use hookscope_core::flovi_api::FloviError;
 use hookscope_core::registry::RegistryError;
 use hookscope_core::replay::ReplayError;
@@ -16,6 +17,8 @@ pub enum CommandError {
     Flovi(#[from] FloviError),
     #[error(transparent)]
     Replay(#[from] ReplayError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
     #[error("background task failed: {0}")]
     Task(String),
 }
@@ -38,6 +41,9 @@ impl CommandError {
             Self::Replay(ReplayError::Invalid(_) | ReplayError::Target(_)) => "invalid",
             Self::Replay(ReplayError::Store(StoreError::NotFound(_))) => "not_found",
             Self::Replay(_) => "store",
+            Self::Export(ExportError::Har(_)) => "invalid",
+            Self::Export(ExportError::Io(_)) => "io",
+            Self::Export(_) => "store",
             Self::Task(_) => "internal",
         }
     }

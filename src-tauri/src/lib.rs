@@ -94,6 +94,13 @@ pub fn run() {
             commands::replay::diff_deliveries,
             commands::replay::list_samples,
             commands::replay::send_sample,
+            commands::lab::get_endpoint_lab,
+            commands::lab::set_endpoint_response,
+            commands::lab::set_endpoint_forward,
+            commands::lab::get_delivery_lab,
+            commands::lab::export_deliveries,
+            commands::lab::export_deliveries_to_file,
+            commands::lab::import_har_file,
         ])
         .setup(move |app| {
             bridge::spawn(app.handle().clone(), &store);

@@ -2,4 +2,5 @@ pub mod deliveries;
 pub mod endpoints;
 pub mod flovi;
 pub mod replay;
+pub mod lab;
 pub mod server;

@@ -236,6 +236,21 @@ describe('live batches', () => {
     expect(ids(s)).toEqual([5, 4, 3, 2, 1]);
   });
 
+  it('update the answer of a delivery announced again, counting it once', () => {
+    let s = loaded([d(1)]);
+    s = reducer(s, { type: 'batch', items: [d(2, { responseStatus: 200 })] });
+    const counts = s.counts;
+    s = reducer(s, { type: 'batch', items: [d(2, { responseStatus: 502 })] });
+    expect(s.rows.map((r) => [r.id, r.responseStatus])).toEqual([
+      [2, 502],
+      [1, 200],
+    ]);
+    expect(s.counts).toEqual(counts);
+    // Both announcements in one batch: the later one wins.
+    s = reducer(s, { type: 'batch', items: [d(3, { responseStatus: 200 }), d(3, { responseStatus: 201 })] });
+    expect(s.rows[0]).toMatchObject({ id: 3, responseStatus: 201 });
+  });
+
   it('never change the selection', () => {
     let s = loaded([d(2), d(1)]);
     s = reducer(s, { type: 'select', id: 1 });

@@ -240,10 +240,17 @@ function withFilters(state: State, filters: Filters): State {
   };
 }
 
-function applyBatch(state: State, items: readonly DeliverySummary[]): State {
-  if (items.length === 0) return state;
-  // Counts: each id once, whatever the filters.
+function applyBatch(state: State, batch: readonly DeliverySummary[]): State {
+  if (batch.length === 0) return state;
+  // A delivery may be announced again with the answer it finally got (a proxied forward's
+  // status): the latest announcement wins, and rows already shown take its status.
+  const latest = new Map<number, DeliverySummary>();
+  for (const d of batch) latest.set(d.id, d);
+  const items = [...latest.values()];
   const counted = new Set(state.countedIds);
+  const repeats = items.filter((d) => counted.has(d.id));
+  if (repeats.length > 0) state = { ...state, rows: withAnswers(state.rows, repeats) };
+  // Counts: each id once, whatever the filters.
   let counts = state.counts;
   const countedIds = [...state.countedIds];
   const fresh: DeliverySummary[] = [];
@@ -293,6 +300,18 @@ function applyBatch(state: State, items: readonly DeliverySummary[]): State {
     cursor,
     newAbove: state.scrolledAway ? state.newAbove + inserted : 0,
   };
+}
+
+function withAnswers(rows: DeliverySummary[], updates: readonly DeliverySummary[]): DeliverySummary[] {
+  const byId = new Map(updates.map((d) => [d.id, d]));
+  let changed = false;
+  const next = rows.map((row) => {
+    const update = byId.get(row.id);
+    if (!update || update.responseStatus === row.responseStatus) return row;
+    changed = true;
+    return { ...row, responseStatus: update.responseStatus };
+  });
+  return changed ? next : rows;
 }
 
 /**

@@ -14,6 +14,7 @@ import { loadDetail } from '../state/cache';
 import { useStore } from '../state/store';
 import { useAsync } from '../state/useAsync';
 import { AttemptsPanel } from './AttemptsPanel';
+import { DeliveryLabStrip } from './DeliveryLabStrip';
 import { BodyPanel } from './BodyPanel';
 import { OverviewPanel } from './OverviewPanel';
 import { SignaturePanel } from './SignaturePanel';
@@ -228,6 +229,7 @@ function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect
             {d.bodySha256 && <CopyButton text={d.bodySha256} title="Copy SHA-256" />}
           </Meta>
         </dl>
+        <DeliveryLabStrip id={d.id} responseStatus={d.responseStatus} resyncGen={resyncGen} />
       </div>
       <div className="tabs" role="tablist">
         {available.overview && (

@@ -34,6 +34,7 @@ import {
   withProvider,
 } from '../state/endpointForm';
 import { useStore } from '../state/store';
+import { EndpointLabSections } from './EndpointLabSections';
 
 /** The settings dialog, when one is open. */
 export function EndpointSettingsDialog() {
@@ -438,6 +439,7 @@ function SettingsDialog({ target, onClose }: { target: SettingsTarget; onClose: 
               )}
               <KeySourceNotice source={keySource} />
             </section>
+            {form.id !== null && <EndpointLabSections endpointId={form.id} />}
           </div>
         )}
 

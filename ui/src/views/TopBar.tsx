@@ -6,6 +6,7 @@ import { CarIcon, InboxIcon, LogoMark } from '../components/icons';
 import { joinUrl } from '../format/shell';
 import { useStore } from '../state/store';
 import { SampleDialog } from './replay/SampleDialog';
+import { ExportDialog } from './ExportDialog';
 
 export type AppView = 'inspector' | 'flovi';
 
@@ -68,6 +69,7 @@ export function TopBar({ view, onView }: { view: AppView; onView: (v: AppView) =
   const listenError = state.serverInfo?.listenError ?? null;
   const [demo, setDemo] = useState(false);
   const [sampleOpen, setSampleOpen] = useState(false);
+  const [exporting, setExporting] = useState(false);
 
   useEffect(() => {
     let alive = true;
@@ -120,6 +122,10 @@ export function TopBar({ view, onView }: { view: AppView; onView: (v: AppView) =
         Send sample
       </button>
       {sampleOpen && <SampleDialog onClose={() => setSampleOpen(false)} />}
+      <button type="button" className="btn btn-ghost" data-testid="export-open-button" onClick={() => setExporting(true)}>
+        Export / Import
+      </button>
+      {exporting && <ExportDialog onClose={() => setExporting(false)} />}
       {/* Reserved for the public tunnel URL. */}
       <div className="tunnel-slot" />
     </header>

@@ -6,10 +6,13 @@ use std::io::Write;
 use anyhow::Result;
 use clap::Subcommand;
 use hookscope_core::providers::{DEFAULT_TOLERANCE_SECS, ProviderId};
-use hookscope_core::registry::Registry;
-use hookscope_core::store::{EndpointInput, endpoints};
+use hookscope_core::registry::{Registry, RegistryError};
+use hookscope_core::store::rules::{
+    DEFAULT_FALLBACK_STATUS, EndpointLab, ForwardConfig, ForwardMode, ResponseRule,
+};
+use hookscope_core::store::{EndpointInput, StoreError, endpoints};
 
-use crate::{DataDir, secret_values};
+use crate::{DataDir, UsageError, secret_values};
 
 #[derive(Subcommand)]
 pub enum EndpointCommand {
@@ -52,6 +55,68 @@ pub enum EndpointCommand {
         /// None removes every secret.
         #[arg(long = "secret-env", value_name = "VAR")]
         secret_envs: Vec<String>,
+    },
+    /// Set what the endpoint answers: status, headers, body, delay (replaces any sequence)
+    SetResponse {
+        /// Endpoint name (or id)
+        endpoint: String,
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long, default_value_t = 200)]
+        status: u16,
+        /// A response header as "Name: value"; repeat for more
+        #[arg(long = "header", value_name = "NAME: VALUE")]
+        headers: Vec<String>,
+        /// Response body [default: JSON with the delivery id]
+        #[arg(long)]
+        body: Option<String>,
+        /// Hold the answer back this long (0-60000)
+        #[arg(long, value_name = "MS", default_value_t = 0)]
+        delay_ms: u64,
+    },
+    /// Answer the n-th delivery with the same idempotency key with the n-th status (the last
+    /// repeats), e.g. 500,500,200
+    SetSequence {
+        /// Endpoint name (or id)
+        endpoint: String,
+        /// Comma-separated statuses
+        #[arg(value_delimiter = ',', required = true)]
+        statuses: Vec<u16>,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Answer with the default 200 JSON again
+    ClearResponse {
+        /// Endpoint name (or id)
+        endpoint: String,
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Forward each delivery on arrival to local code
+    SetForward {
+        /// Endpoint name (or id)
+        endpoint: String,
+        #[command(flatten)]
+        data: DataDir,
+        /// Target URL, e.g. http://localhost:3000/webhooks/fleiko
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// proxy: answer with the target's response; rule: answer with the endpoint's rule
+        #[arg(long, default_value = "proxy")]
+        mode: ForwardMode,
+        /// Status given to the provider when the target is down or too slow (proxy mode)
+        #[arg(long, value_name = "STATUS", default_value_t = DEFAULT_FALLBACK_STATUS)]
+        fallback_status: u16,
+        /// Seconds to wait for the target
+        #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+        timeout: f64,
+    },
+    /// Stop forwarding the endpoint's deliveries
+    ClearForward {
+        /// Endpoint name (or id)
+        endpoint: String,
+        #[command(flatten)]
+        data: DataDir,
     },
     /// Remove an endpoint (its deliveries stay, as other paths)
     Remove {
@@ -99,8 +164,19 @@ pub fn run(command: EndpointCommand) -> Result<()> {
         EndpointCommand::List { data, json } => {
             let registry = data.registry()?;
             let settings = registry.settings()?;
+            let labs = registry.labs()?;
             if json {
-                serde_json::to_writer_pretty(&mut out, &settings)?;
+                let rows: Vec<serde_json::Value> = settings
+                    .iter()
+                    .map(|e| {
+                        let mut row = serde_json::to_value(e).unwrap_or_default();
+                        let lab = labs.get(&e.id);
+                        row["response"] = serde_json::json!(lab.and_then(|l| l.rule.as_ref()));
+                        row["forward"] = serde_json::json!(lab.and_then(|l| l.forward.as_ref()));
+                        row
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut out, &rows)?;
                 writeln!(out)?;
             } else {
                 writeln!(out, "{:<14} {:<20} {:<9} SECRETS", "NAME", "PATH", "PROVIDER")?;
@@ -116,6 +192,9 @@ pub fn run(command: EndpointCommand) -> Result<()> {
                         "{:<14} {:<20} {:<9} {secrets}",
                         e.name, e.path_prefix, provider
                     )?;
+                    for line in lab_lines(labs.get(&e.id)) {
+                        writeln!(out, "{:<14} {line}", "")?;
+                    }
                 }
                 writeln!(out, "secrets kept with: {}", key_source(&registry))?;
             }
@@ -130,6 +209,51 @@ pub fn run(command: EndpointCommand) -> Result<()> {
                 "{endpoint}: {} secret(s) set; re-verified {reverified} deliveries",
                 secrets.len()
             )?;
+        }
+        EndpointCommand::SetResponse { endpoint, data, status, headers, body, delay_ms } => {
+            let headers = headers.iter().map(|h| parse_header(h)).collect::<Result<_, _>>()?;
+            let rule = ResponseRule { status, headers, body, delay_ms, sequence: Vec::new() };
+            let registry = data.registry()?;
+            let id = registry.store().read(|c| endpoints::find(c, &endpoint))?;
+            usage(registry.set_response_rule(id, Some(&rule)))?;
+            writeln!(out, "{endpoint}: {}", rule_text(&rule))?;
+        }
+        EndpointCommand::SetSequence { endpoint, statuses, data } => {
+            let registry = data.registry()?;
+            let id = registry.store().read(|c| endpoints::find(c, &endpoint))?;
+            let mut rule = registry.lab(id)?.rule.unwrap_or_default();
+            rule.sequence = statuses;
+            usage(registry.set_response_rule(id, Some(&rule)))?;
+            writeln!(out, "{endpoint}: {}", rule_text(&rule))?;
+        }
+        EndpointCommand::ClearResponse { endpoint, data } => {
+            let registry = data.registry()?;
+            let id = registry.store().read(|c| endpoints::find(c, &endpoint))?;
+            registry.set_response_rule(id, None)?;
+            writeln!(out, "{endpoint}: answers 200 with the delivery id")?;
+        }
+        EndpointCommand::SetForward { endpoint, data, to, mode, fallback_status, timeout } => {
+            if !(timeout.is_finite() && timeout > 0.0) {
+                return Err(
+                    UsageError("--timeout must be a positive number of seconds".into()).into()
+                );
+            }
+            let forward = ForwardConfig {
+                url: to,
+                mode,
+                fallback_status,
+                timeout_ms: (timeout * 1000.0).round() as u64,
+            };
+            let registry = data.registry()?;
+            let id = registry.store().read(|c| endpoints::find(c, &endpoint))?;
+            usage(registry.set_forward(id, Some(&forward)))?;
+            writeln!(out, "{endpoint}: {}", forward_text(&forward))?;
+        }
+        EndpointCommand::ClearForward { endpoint, data } => {
+            let registry = data.registry()?;
+            let id = registry.store().read(|c| endpoints::find(c, &endpoint))?;
+            registry.set_forward(id, None)?;
+            writeln!(out, "{endpoint}: no longer forwards")?;
         }
         EndpointCommand::Remove { endpoint, data } => {
             let registry = data.registry()?;
@@ -148,4 +272,59 @@ fn key_source(registry: &Registry) -> String {
             format!("the key file {path} (no OS keyring available)")
         }
     }
+}
+
+/// Settings the user typed that the core refused are usage errors (exit 2).
+fn usage(result: Result<(), RegistryError>) -> Result<()> {
+    match result {
+        Err(RegistryError::Store(StoreError::Invalid(message))) => Err(UsageError(message).into()),
+        other => Ok(other?),
+    }
+}
+
+fn parse_header(text: &str) -> Result<(String, String), UsageError> {
+    match text.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err(UsageError(format!("--header {text:?} is not \"Name: value\""))),
+    }
+}
+
+fn rule_text(rule: &ResponseRule) -> String {
+    let mut text = if rule.sequence.is_empty() {
+        format!("answers {}", rule.status)
+    } else {
+        let steps: Vec<String> = rule.sequence.iter().map(u16::to_string).collect();
+        format!("answers {} per idempotency key (last repeats)", steps.join(", "))
+    };
+    if !rule.headers.is_empty() {
+        text.push_str(&format!(", {} header(s)", rule.headers.len()));
+    }
+    if let Some(body) = &rule.body {
+        text.push_str(&format!(", a {}-byte body", body.len()));
+    }
+    if rule.delay_ms > 0 {
+        text.push_str(&format!(", after {} ms", rule.delay_ms));
+    }
+    text
+}
+
+fn forward_text(forward: &ForwardConfig) -> String {
+    format!(
+        "forwards to {} ({} mode, fallback {}, timeout {} s)",
+        forward.url,
+        forward.mode.as_str(),
+        forward.fallback_status,
+        forward.timeout_ms as f64 / 1000.0
+    )
+}
+
+fn lab_lines(lab: Option<&EndpointLab>) -> Vec<String> {
+    let Some(lab) = lab else {
+        return Vec::new();
+    };
+    let rule = lab.rule.as_ref().map(rule_text);
+    let forward = lab.forward.as_ref().map(forward_text);
+    rule.into_iter().chain(forward).collect()
 }

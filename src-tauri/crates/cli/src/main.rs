@@ -1,6 +1,7 @@
 //! `hookscope-cli`: the capture core without a window — serve, list and show deliveries.
 
 mod endpoint;
+mod export;
 mod flovi;
 mod replay;
 mod verify;
@@ -133,6 +134,10 @@ enum Command {
     SendSample(replay::SampleArgs),
     /// Compare two deliveries, or a delivery and a replay (r12): headers and JSON paths
     Diff(replay::DiffArgs),
+    /// Export deliveries as HAR 1.2, curl commands or JSON (secrets are never included)
+    Export(export::ExportArgs),
+    /// Import a HAR file's requests as deliveries (marked imported)
+    Import(export::ImportArgs),
     /// Show one delivery
     Show {
         id: i64,
@@ -181,6 +186,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Replay(args) => return replay::replay(args),
         Command::SendSample(args) => return replay::send_sample(args),
         Command::Diff(args) => return replay::diff(args),
+        Command::Export(args) => export::run_export(args)?,
+        Command::Import(args) => export::run_import(args)?,
         Command::Serve { data, listen, max_body, retention, sync } => {
             let registry = data.registry_with(StoreOptions { retention, sync })?;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;

@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod capture;
+pub mod export;
 pub mod flovi_api;
 pub mod outbound;
 pub mod paths;

@@ -1,6 +1,7 @@
 //! Endpoints with their secrets: settings live in the store, secret values sealed by the
 //! [`SecretBox`]. Changing secrets re-verifies the endpoint's stored deliveries.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -10,7 +11,7 @@ use rusqlite::params;
 use crate::analysis::{self, Captured, EndpointRuntime};
 use crate::providers::Secret;
 use crate::secrets::{KeySource, SecretBox, SecretsError};
-use crate::store::{EndpointInput, EndpointSettings, Store, StoreError, endpoints, headers};
+use crate::store::{EndpointInput, EndpointSettings, Store, StoreError, endpoints, headers, rules};
 
 /// Deliveries re-verified per transaction.
 const REVERIFY_BATCH: i64 = 500;
@@ -141,6 +142,26 @@ impl Registry {
         let value =
             endpoint.sealed_secrets.get(index).ok_or(RegistryError::NoSuchSecret { id, index })?;
         Ok(String::from_utf8_lossy(&self.secrets.unseal(value)?).into_owned())
+    }
+
+    /// The endpoint's response rule and forward target.
+    pub fn lab(&self, id: i64) -> Result<rules::EndpointLab> {
+        Ok(self.store.read(|c| rules::get(c, id))?)
+    }
+
+    /// Every endpoint's response rule and forward target that is set, by endpoint id.
+    pub fn labs(&self) -> Result<HashMap<i64, rules::EndpointLab>> {
+        Ok(self.store.read(rules::all)?)
+    }
+
+    /// Sets (`None`: back to the default 200) the endpoint's response rule.
+    pub fn set_response_rule(&self, id: i64, rule: Option<&rules::ResponseRule>) -> Result<()> {
+        Ok(self.store.write(|c| rules::set_rule(c, id, rule))?)
+    }
+
+    /// Sets (`None`: stops) forwarding the endpoint's deliveries on arrival.
+    pub fn set_forward(&self, id: i64, forward: Option<&rules::ForwardConfig>) -> Result<()> {
+        Ok(self.store.write(|c| rules::set_forward(c, id, forward))?)
     }
 
     /// Verifies the endpoint's stored deliveries again with its current settings.

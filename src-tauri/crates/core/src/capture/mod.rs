@@ -1,9 +1,12 @@
 //! The capture listener: accepts any method on any path, routes it to an endpoint by longest
 //! path prefix, stores it byte-exactly and answers only once the store has committed it.
 
+mod answer;
+mod forward;
 mod framing;
 mod io;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -22,7 +25,9 @@ use tower::ServiceExt;
 
 use crate::analysis::{self, Captured, EndpointRuntime};
 use crate::registry::{Registry, RegistryError};
+use crate::store::rules::{EndpointLab, ForwardMode};
 use crate::store::{NewDelivery, StoreError, Writer};
+use answer::{Plan, SequenceHits};
 pub use framing::{MAX_HEADERS, RawHead, Tracker};
 
 /// Largest body stored when nothing else is configured (25 MiB).
@@ -77,6 +82,9 @@ struct CaptureState {
     endpoints: RwLock<Vec<EndpointRuntime>>,
     /// The registry version `endpoints` was loaded at.
     version: AtomicI64,
+    /// Response rules and forward targets by endpoint id, reloaded with `endpoints`.
+    labs: RwLock<Arc<HashMap<i64, EndpointLab>>>,
+    sequence_hits: SequenceHits,
 }
 
 /// How often a running listener looks for endpoint changes made elsewhere (the CLI, say).
@@ -104,6 +112,8 @@ impl Listener {
             max_body: config.max_body,
             endpoints: RwLock::new(Vec::new()),
             version: AtomicI64::new(i64::MIN),
+            labs: RwLock::new(Arc::default()),
+            sequence_hits: SequenceHits::default(),
         });
         let listener = Self { tcp, state };
         listener.handle().reload_endpoints()?;
@@ -185,7 +195,15 @@ impl ListenerHandle {
         let version = self.state.registry.version()?;
         let mut endpoints = self.state.registry.runtimes()?;
         endpoints.sort_by_key(|e| std::cmp::Reverse(e.settings.path_prefix.len()));
+        let labs = self.state.registry.labs()?;
         *self.state.endpoints.write().unwrap_or_else(|e| e.into_inner()) = endpoints;
+        let mut current = self.state.labs.write().unwrap_or_else(|e| e.into_inner());
+        if **current != labs {
+            // A changed rule starts its sequences over: the user is setting up a new run.
+            self.state.sequence_hits.reset();
+            *current = Arc::new(labs);
+        }
+        drop(current);
         self.state.version.store(version, Ordering::Relaxed);
         Ok(())
     }
@@ -222,7 +240,7 @@ fn app(state: Arc<CaptureState>) -> Router {
 
 /// Does `path` fall under `prefix` on a segment boundary (`/fleiko` covers `/fleiko/x`, not
 /// `/fleikox`)?
-fn under_prefix(path: &str, prefix: &str) -> bool {
+pub(crate) fn under_prefix(path: &str, prefix: &str) -> bool {
     let prefix = prefix.trim_end_matches('/');
     prefix.is_empty()
         || path == prefix
@@ -323,6 +341,27 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
             received_at_ms: received_at,
         },
     );
+    let lab = endpoint.as_ref().and_then(|e| {
+        state.labs.read().unwrap_or_else(|e| e.into_inner()).get(&e.settings.id).cloned()
+    });
+    // A proxied delivery gets the target's answer, so it takes no step of a sequence.
+    let proxied =
+        lab.as_ref().and_then(|l| l.forward.as_ref()).is_some_and(|f| f.mode == ForwardMode::Proxy);
+    let plan = match (&problem, lab.as_ref().and_then(|l| l.rule.as_ref()), &endpoint) {
+        (None, Some(rule), Some(e)) if !proxied => {
+            Plan::from_rule(rule, &state.sequence_hits, e.settings.id, &analysis, body.as_deref())
+        }
+        _ => Plan::plain(status),
+    };
+    // Forwarding needs the request after it has been handed to the writer.
+    let outgoing = match (lab.as_ref().and_then(|l| l.forward.clone()), &endpoint, &body) {
+        (Some(config), Some(e), Some(bytes)) if problem.is_none() => {
+            let url =
+                forward::target_url(&config.url, &e.settings.path_prefix, &path, query.as_deref());
+            Some((config, forward::request(&method, url, &headers, bytes)))
+        }
+        _ => None,
+    };
     let delivery = NewDelivery {
         received_at,
         method,
@@ -336,15 +375,27 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         endpoint_id: endpoint.as_ref().map(|e| e.settings.id),
         endpoint: endpoint.map(|e| e.settings.name),
         provider: provider.map(|p| p.as_str().to_owned()),
-        response_status: status.as_u16(),
-        response_latency_us: started.elapsed().as_micros() as i64,
+        response_status: plan.status.as_u16(),
+        response_latency_us: (started.elapsed() + plan.delay).as_micros() as i64,
         analysis,
     };
     match state.writer.insert(delivery).await {
         Ok(summary) => match problem {
-            None => {
-                json_response(status, &serde_json::json!({ "id": summary.id, "captured": true }))
-            }
+            None => match outgoing {
+                Some((config, request)) if config.mode == ForwardMode::Proxy => {
+                    let store = state.registry.store().clone();
+                    forward::proxy(store, &config, summary.id, request, started).await
+                }
+                outgoing => {
+                    if let Some((config, request)) = outgoing {
+                        forward::spawn(state.registry.store().clone(), config, summary.id, request);
+                    }
+                    if !plan.delay.is_zero() {
+                        tokio::time::sleep(plan.delay).await;
+                    }
+                    plan.respond(summary.id)
+                }
+            },
             Some(error) => json_response(
                 status,
                 &serde_json::json!({ "id": summary.id, "captured": false, "error": error,

@@ -7,6 +7,7 @@ pub mod headers;
 mod model;
 pub mod outbound;
 mod query;
+pub mod rules;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -60,6 +61,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0002_providers.sql")),
         M::up(include_str!("migrations/0003_flovi.sql")),
         M::up(include_str!("migrations/0004_replay.sql")),
+        M::up(include_str!("migrations/0005_forward.sql")),
     ])
 }
 
@@ -223,6 +225,17 @@ impl Store {
 
     pub fn count(&self) -> Result<u64> {
         self.read(query::count)
+    }
+
+    /// Announces a stored delivery again after its answer changed (a proxied forward's status
+    /// is known only after the commit), so live views update the row.
+    pub fn announce(&self, id: i64) -> Result<()> {
+        let q =
+            DeliveryQuery { before_id: Some(id + 1), limit: Some(1), ..DeliveryQuery::default() };
+        if let Some(summary) = self.list(&q)?.into_iter().find(|d| d.id == id) {
+            let _ = self.inner.events.send(summary);
+        }
+        Ok(())
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -205,8 +205,16 @@ fn run(
     }
 }
 
+/// Takes the write lock up front. A deferred transaction that reads first (duplicate lookup,
+/// index, prune) and then writes fails at once with "database is locked" when another
+/// connection (a forward's record, settings) committed in between; waiting for the lock
+/// instead keeps captures from being refused.
+fn immediate(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
 fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> {
-    let tx = conn.transaction()?;
+    let tx = immediate(conn)?;
     let mut out = Vec::with_capacity(group.len());
     {
         let mut insert = tx.prepare_cached(
@@ -324,7 +332,7 @@ fn search_docs(
 
 /// Adds up to `limit` deliveries after `after` to the search index; returns the new high mark.
 fn index(conn: &mut Connection, after: i64, limit: u64) -> Result<i64> {
-    let tx = conn.transaction()?;
+    let tx = immediate(conn)?;
     let docs = search_docs(&tx, after + 1, i64::MAX, limit)?;
     let Some(upto) = docs.last().map(|d| d.0) else {
         return Ok(after);
@@ -366,7 +374,7 @@ fn search_body(head: &[u8]) -> Option<String> {
 
 /// Deletes up to `count` of the oldest deliveries; returns how many went.
 fn prune(conn: &mut Connection, count: u64) -> Result<u64> {
-    let tx = conn.transaction()?;
+    let tx = immediate(conn)?;
     let cutoff: Option<i64> = tx
         .query_row(
             "SELECT id FROM deliveries ORDER BY id LIMIT 1 OFFSET ?1",

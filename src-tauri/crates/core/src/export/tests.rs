@@ -1,0 +1,105 @@
+use std::path::Path;
+
+use base64::Engine;
+
+use super::*;
+use crate::store::{DeliveryAnalysis, StoreOptions};
+
+fn registry(dir: &Path) -> Registry {
+    // A key file first, so tests never reach for the developer's keyring.
+    let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    std::fs::write(dir.join(crate::secrets::KEY_FILE), key).unwrap();
+    Registry::open(Store::open(dir, StoreOptions::default()).unwrap(), dir).unwrap()
+}
+
+fn new_delivery(path: &str, headers: Vec<(Vec<u8>, Vec<u8>)>, body: Vec<u8>) -> NewDelivery {
+    NewDelivery {
+        received_at: 1_700_000_000_123,
+        method: "POST".into(),
+        path: path.into(),
+        query: Some("x=1".into()),
+        http_version: "HTTP/1.1".into(),
+        headers,
+        body_size: body.len() as u64,
+        body: Some(body.into()),
+        remote_addr: None,
+        endpoint_id: None,
+        endpoint: None,
+        provider: None,
+        response_status: 503,
+        response_latency_us: 1500,
+        analysis: DeliveryAnalysis::default(),
+    }
+}
+
+#[tokio::test]
+async fn har_round_trips_bytes_and_header_order_without_secrets() {
+    let from = tempfile::tempdir().unwrap();
+    let source = registry(from.path());
+    let fleiko = source.store().read(|c| crate::store::endpoints::find(c, "fleiko")).unwrap();
+    source.set_secrets(fleiko, &["whsec_do_not_export".into()]).unwrap();
+    let all_bytes: Vec<u8> = (0..=255).collect();
+    let headers = vec![
+        (b"Host".to_vec(), b"127.0.0.1:8787".to_vec()),
+        (b"x-b".to_vec(), b"2".to_vec()),
+        (b"X-A".to_vec(), b"1".to_vec()),
+        (b"x-b".to_vec(), b"3".to_vec()),
+        (b"X-Latin1".to_vec(), vec![b'c', 0xe9]),
+    ];
+    let writer = source.store().writer().unwrap();
+    let binary = writer.insert(new_delivery("/fleiko", headers.clone(), all_bytes.clone())).await;
+    let text =
+        writer.insert(new_delivery("/other", headers[..4].to_vec(), "{\"é\":1}\n".into())).await;
+    let ids = [binary.unwrap().id, text.unwrap().id];
+
+    let har = export(source.store(), &[], ExportFormat::Har).unwrap();
+    assert!(!har.contains("whsec_do_not_export"));
+    let doc: serde_json::Value = serde_json::from_str(&har).unwrap();
+    assert_eq!(doc["log"]["version"], "1.2");
+    assert_eq!(doc["log"]["entries"][0]["request"]["postData"]["encoding"], "base64");
+    assert_eq!(doc["log"]["entries"][1]["request"]["postData"]["text"], "{\"é\":1}\n");
+
+    let to = tempfile::tempdir().unwrap();
+    let target = registry(to.path());
+    let report = import_har(&target, har.as_bytes(), "test.har").await.unwrap();
+    assert_eq!(report.ids.len(), 2);
+    let before = load(source.store(), &ids).unwrap();
+    let after = load(target.store(), &report.ids).unwrap();
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(a.body, b.body);
+        assert_eq!(a.headers, b.headers);
+        assert_eq!((&a.method, &a.path, &a.query), (&b.method, &b.path, &b.query));
+        assert_eq!((a.received_at, a.response_status), (b.received_at, b.response_status));
+    }
+    assert_eq!(after[0].endpoint.as_deref(), Some("fleiko"), "routed like a capture");
+    assert_eq!(after[0].provider.as_deref(), Some("fleiko"));
+    for id in &report.ids {
+        assert!(target.store().read(|c| crate::store::rules::is_imported(c, *id)).unwrap());
+    }
+    assert!(!source.store().read(|c| crate::store::rules::is_imported(c, ids[0])).unwrap());
+}
+
+#[test]
+fn json_and_curl_cover_every_delivery() {
+    let d = ExportedDelivery {
+        id: 4,
+        received_at: 0,
+        method: "POST".into(),
+        path: "/p".into(),
+        query: None,
+        http_version: "HTTP/1.1".into(),
+        headers: vec![(b"Content-Type".to_vec(), b"application/json".to_vec())],
+        body: Some(vec![0xff]),
+        body_size: 1,
+        endpoint: None,
+        provider: None,
+        response_status: Some(200),
+        response_latency_us: None,
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&render(std::slice::from_ref(&d), ExportFormat::Json)).unwrap();
+    assert_eq!(json[0]["bodyBase64"], "/w==");
+    assert_eq!(json[0]["bodyText"], serde_json::Value::Null);
+    let curl = render(&[d.clone(), d], ExportFormat::Curl);
+    assert_eq!(curl.matches("# delivery 4").count(), 2);
+}

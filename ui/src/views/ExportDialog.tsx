@@ -1,0 +1,179 @@
+import { useEffect, useRef, useState } from 'react';
+
+import { ApiError } from '../api';
+import { type ExportFormat, exportDeliveries, exportDeliveriesToFile, importHarFile } from '../api/lab';
+import { copyText } from '../components/clipboard';
+import { CloseIcon } from '../components/icons';
+import { useStore } from '../state/store';
+import './lab.css';
+
+const EXTENSIONS: Record<ExportFormat, string> = { har: 'har', curl: 'sh', json: 'json' };
+
+/** Export the selected or every delivery (HAR, curl, JSON) to a file or the clipboard; import HAR. */
+export function ExportDialog({ onClose }: { onClose: () => void }) {
+  const { state } = useStore();
+  const dialogRef = useRef<HTMLDialogElement>(null);
+  const selected = state.selectedId;
+  const [scope, setScope] = useState<'all' | 'selected'>(selected !== null ? 'selected' : 'all');
+  const [format, setFormat] = useState<ExportFormat>('har');
+  const [path, setPath] = useState('');
+  const [importPath, setImportPath] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [note, setNote] = useState<{ kind: 'ok' | 'err'; text: string } | null>(null);
+  const [manual, setManual] = useState<string | null>(null);
+
+  useEffect(() => {
+    const el = dialogRef.current;
+    if (el && !el.open) el.showModal();
+    return () => {
+      if (el?.open) el.close();
+    };
+  }, []);
+
+  const ids = scope === 'selected' && selected !== null ? [selected] : [];
+  const what = ids.length > 0 ? `delivery #${ids[0]}` : 'every delivery';
+
+  const run = async (action: () => Promise<string>) => {
+    setBusy(true);
+    setNote(null);
+    setManual(null);
+    try {
+      setNote({ kind: 'ok', text: await action() });
+    } catch (err) {
+      setNote({ kind: 'err', text: ApiError.from(err).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const saveFile = () =>
+    run(async () => {
+      const target = path.trim();
+      if (target === '') throw new ApiError('invalid', 'Type the path of the file to write.');
+      const bytes = await exportDeliveriesToFile(ids, format, target);
+      return `Wrote ${what} to ${target} (${bytes.toLocaleString('en-US')} bytes).`;
+    });
+
+  const copy = () =>
+    run(async () => {
+      const text = await exportDeliveries(ids, format);
+      try {
+        await copyText(text);
+        return `Copied ${what} as ${format.toUpperCase()}.`;
+      } catch {
+        setManual(text);
+        return 'The clipboard refused; select the text below and copy it.';
+      }
+    });
+
+  const runImport = () =>
+    run(async () => {
+      const target = importPath.trim();
+      if (target === '') throw new ApiError('invalid', 'Type the path of a HAR file.');
+      const report = await importHarFile(target);
+      return `Imported ${report.ids.length} deliveries (marked imported).`;
+    });
+
+  return (
+    <dialog
+      ref={dialogRef}
+      className="settings-dialog export-dialog"
+      aria-labelledby="export-dialog-title"
+      data-testid="export-dialog"
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+      onKeyDown={(e) => e.stopPropagation()}
+    >
+      <div className="settings-form">
+        <header className="dialog-head">
+          <h2 id="export-dialog-title">Export and import</h2>
+          <span className="spacer" />
+          <button type="button" className="icon-btn" aria-label="Close" title="Close" onClick={onClose}>
+            <CloseIcon />
+          </button>
+        </header>
+        <div className="dialog-body">
+          <section className="lab-section" aria-label="Export">
+            <header className="lab-head">
+              <h3>Export</h3>
+              <span className="lab-current">Endpoint secrets and API keys are never included.</span>
+            </header>
+            <div className="export-row">
+              <label className="lab-check">
+                <input type="radio" name="export-scope" data-testid="export-scope-all" checked={scope === 'all'} onChange={() => setScope('all')} />
+                All deliveries
+              </label>
+              <label className="lab-check">
+                <input
+                  type="radio"
+                  name="export-scope"
+                  data-testid="export-scope-selected"
+                  disabled={selected === null}
+                  checked={scope === 'selected'}
+                  onChange={() => setScope('selected')}
+                />
+                Selected {selected !== null ? `(#${selected})` : '(none)'}
+              </label>
+              <select data-testid="export-format-select" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} aria-label="Format">
+                <option value="har">HAR 1.2</option>
+                <option value="curl">curl commands</option>
+                <option value="json">JSON</option>
+              </select>
+            </div>
+            <label className="field wide">
+              <span className="field-label">File</span>
+              <input
+                className="mono"
+                data-testid="export-path-input"
+                value={path}
+                placeholder={`/home/me/hookscope.${EXTENSIONS[format]}`}
+                onChange={(e) => setPath(e.target.value)}
+                spellCheck={false}
+                autoComplete="off"
+              />
+            </label>
+            <div className="export-row">
+              <button type="button" className="btn btn-primary" data-testid="export-save-button" disabled={busy} onClick={() => void saveFile()}>
+                Save to file
+              </button>
+              <button type="button" className="btn btn-ghost" data-testid="export-copy-button" disabled={busy} onClick={() => void copy()}>
+                Copy to clipboard
+              </button>
+            </div>
+          </section>
+          <section className="lab-section" aria-label="Import">
+            <header className="lab-head">
+              <h3>Import HAR</h3>
+              <span className="lab-current">Requests become deliveries, analysed like captures and marked imported.</span>
+            </header>
+            <label className="field wide">
+              <span className="field-label">HAR file</span>
+              <input
+                className="mono"
+                data-testid="import-path-input"
+                value={importPath}
+                placeholder="/home/me/capture.har"
+                onChange={(e) => setImportPath(e.target.value)}
+                spellCheck={false}
+                autoComplete="off"
+              />
+            </label>
+            <div className="export-row">
+              <button type="button" className="btn btn-ghost" data-testid="import-button" disabled={busy} onClick={() => void runImport()}>
+                Import
+              </button>
+            </div>
+          </section>
+          {note && (
+            <p className={`lab-note ${note.kind}`} role={note.kind === 'err' ? 'alert' : 'status'} data-testid="export-status">
+              {note.text}
+            </p>
+          )}
+          {manual !== null && <textarea className="mono" readOnly value={manual} data-testid="export-manual" aria-label="Export text to copy" />}
+        </div>
+      </div>
+    </dialog>
+  );
+}
