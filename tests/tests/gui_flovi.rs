@@ -101,13 +101,22 @@ async fn run_schedule_checks(client: &Client, fake: &FakeFlovi) -> anyhow::Resul
     let rerun = format!("[data-testid=flovi-rerun][data-id='{id}']");
     client.find(Locator::Css(&rerun)).await?.click().await?;
     let newest = "[data-testid=flovi-history-row]";
-    wait_text(client, newest, "POST").await;
+    let before: u64 = id.parse()?;
     let deadline = Instant::now() + Duration::from_secs(20);
-    while fake.requests().iter().filter(|r| r.path.ends_with("/schedule")).count() < 2 {
-        anyhow::ensure!(Instant::now() < deadline, "the re-run never reached Flovi");
+    loop {
+        // The history reloads after the re-run: wait for its call to head the list.
+        let top = match client.find(Locator::Css(newest)).await {
+            Ok(row) => row.attr("data-id").await.ok().flatten(),
+            Err(_) => None,
+        };
+        if top.and_then(|t| t.parse::<u64>().ok()).is_some_and(|t| t > before) {
+            break;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the re-run never appeared in the history");
         sleep(Duration::from_millis(100)).await;
     }
-    client.find(Locator::Css(newest)).await?.click().await?;
+    assert_eq!(fake.requests().iter().filter(|r| r.path.ends_with("/schedule")).count(), 2);
+    // The re-run's call opens by itself, showing its link.
     let rerun_link = format!("https://customer.flovi.fi/complete?scheduleId={RERUN}");
     wait_text(client, "[data-testid=flovi-call-completion-link]", &rerun_link).await;
     Ok(())
