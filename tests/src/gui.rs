@@ -178,6 +178,9 @@ pub async fn click(client: &Client, testid: &str) {
     loop {
         match client.find(Locator::Css(&css)).await {
             Ok(el) => {
+                // Centre it first: at the edge of a scrolled pane, a sticky bar can cover it.
+                let centre = "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});";
+                let _ = client.execute(centre, vec![serde_json::to_value(&el).unwrap()]).await;
                 el.click().await.unwrap();
                 return;
             }
