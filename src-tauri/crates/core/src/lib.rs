@@ -9,3 +9,4 @@ pub mod providers;
 pub mod registry;
 pub mod secrets;
 pub mod store;
+pub mod tunnel;
