@@ -105,7 +105,7 @@ async fn supervise(
     loop {
         let error = match tunnel.open(listener.clone()).await {
             Ok(open) => {
-                tracing::info!("{kind} tunnel online");
+                tracing::debug!("{kind} tunnel online");
                 status.send_replace(TunnelStatus::Online { kind, url: open.url });
                 backoff.reset();
                 open.closed.await
@@ -113,7 +113,7 @@ async fn supervise(
             Err(err) => err,
         };
         if !error.is_transient() {
-            tracing::warn!("{kind} tunnel failed: {error}");
+            tracing::debug!("{kind} tunnel failed: {error}");
             status.send_replace(TunnelStatus::Error {
                 kind,
                 reason: error.to_string(),
@@ -122,7 +122,7 @@ async fn supervise(
             return;
         }
         let delay = backoff.next_delay();
-        tracing::warn!("{kind} tunnel down: {error}; retrying in {delay:?}");
+        tracing::debug!("{kind} tunnel down: {error}; retrying in {delay:?}");
         status.send_replace(TunnelStatus::Error {
             kind,
             reason: error.to_string(),
