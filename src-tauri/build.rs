@@ -24,6 +24,11 @@ fn main() {
         "create_flovi_schedule",
         "list_flovi_calls",
         "rerun_flovi_call",
+        "get_tunnel_status",
+        "get_tunnel_settings",
+        "save_tunnel_settings",
+        "start_tunnel",
+        "stop_tunnel",
     ]);
     if let Err(err) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
     {

@@ -3,6 +3,7 @@
 use hookscope_core::flovi_api::FloviError;
 use hookscope_core::registry::RegistryError;
 use hookscope_core::store::StoreError;
+use hookscope_core::tunnel::TunnelError;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +14,10 @@ pub enum CommandError {
     Registry(#[from] RegistryError),
     #[error(transparent)]
     Flovi(#[from] FloviError),
+    #[error(transparent)]
+    Tunnel(#[from] TunnelError),
+    #[error("the listener is not running, so there is nothing to tunnel to")]
+    NoListener,
     #[error("background task failed: {0}")]
     Task(String),
 }
@@ -32,6 +37,10 @@ impl CommandError {
             Self::Registry(RegistryError::Secrets(_)) => "secrets",
             Self::Store(_) | Self::Registry(_) => "store",
             Self::Flovi(err) => flovi_code(err),
+            Self::Tunnel(TunnelError::Config(_)) => "invalid",
+            Self::Tunnel(TunnelError::Secrets(_)) => "secrets",
+            Self::Tunnel(_) => "tunnel",
+            Self::NoListener => "no_listener",
             Self::Task(_) => "internal",
         }
     }

@@ -4,58 +4,14 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Read};
-use std::net::{IpAddr, Ipv4Addr, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hookscope_e2e::bore::BoreServer;
 use hookscope_e2e::{bin, exchange, list_json, request, wait_for};
-
-/// bore's own server, run on its own runtime so that stopping it drops every connection it
-/// holds, as a crashed or restarted server would.
-struct BoreServer {
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
-impl BoreServer {
-    fn start() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        runtime.spawn(async move {
-            let mut server = bore_cli::server::Server::new(1024..=65535, None);
-            server.set_bind_addr(IpAddr::V4(Ipv4Addr::LOCALHOST));
-            server.set_bind_tunnels(IpAddr::V4(Ipv4Addr::LOCALHOST));
-            let _ = ready_tx.send(());
-            if let Err(err) = server.listen().await {
-                eprintln!("bore server stopped: {err}");
-            }
-        });
-        ready_rx.recv().unwrap();
-        wait_for(Duration::from_secs(10), "the bore server's control port", || {
-            TcpStream::connect(("127.0.0.1", bore_cli::shared::CONTROL_PORT)).ok()
-        });
-        Self { runtime: Some(runtime) }
-    }
-
-    fn stop(mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_timeout(Duration::from_secs(2));
-        }
-    }
-}
-
-impl Drop for BoreServer {
-    fn drop(&mut self) {
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-    }
-}
 
 /// `serve` with its stdout and stderr collected line by line.
 struct Served {

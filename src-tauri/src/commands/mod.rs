@@ -2,3 +2,4 @@ pub mod deliveries;
 pub mod endpoints;
 pub mod flovi;
 pub mod server;
+pub mod tunnel;

@@ -35,6 +35,10 @@ import type {
   SecretSlot,
   ServerInfo,
   SignatureStatus,
+  TunnelKind,
+  TunnelSettings,
+  TunnelSettingsInput,
+  TunnelStatus,
   Unsubscribe,
   Verification,
 } from './types';
@@ -73,6 +77,10 @@ export type {
   SecretSlot,
   ServerInfo,
   SignatureStatus,
+  TunnelKind,
+  TunnelSettings,
+  TunnelSettingsInput,
+  TunnelStatus,
   Unsubscribe,
   Verification,
 };
@@ -142,6 +150,15 @@ export const createFloviSchedule = (request: ScheduleRequest): Promise<ScheduleR
 export const listFloviCalls = (): Promise<FloviCall[]> => call((b) => b.listFloviCalls());
 export const rerunFloviCall = (id: number): Promise<FloviCall> => call((b) => b.rerunFloviCall(id));
 
+// The public tunnel. Secrets go in once and never come back.
+export const getTunnelStatus = (): Promise<TunnelStatus> => call((b) => b.getTunnelStatus());
+export const getTunnelSettings = (): Promise<TunnelSettings> => call((b) => b.getTunnelSettings());
+/** Never log the argument: it may carry the ngrok authtoken or the bore secret. */
+export const saveTunnelSettings = (input: TunnelSettingsInput): Promise<TunnelSettings> =>
+  call((b) => b.saveTunnelSettings(input));
+export const startTunnel = (kind: TunnelKind): Promise<TunnelStatus> => call((b) => b.startTunnel(kind));
+export const stopTunnel = (): Promise<TunnelStatus> => call((b) => b.stopTunnel());
+
 function subscribe(
   what: string,
   attach: (b: Backend) => Promise<Unsubscribe>,
@@ -169,6 +186,11 @@ export function subscribeDeliveries(handler: (batch: DeliverySummary[]) => void)
 /** Subscribe to `deliveries:resync`: stored deliveries changed in place. */
 export function subscribeResync(handler: () => void): Unsubscribe {
   return subscribe('deliveries:resync', (b) => b.onResync(handler));
+}
+
+/** Subscribe to `tunnel:status`. Returns a synchronous unsubscribe. */
+export function subscribeTunnelStatus(handler: (status: TunnelStatus) => void): Unsubscribe {
+  return subscribe('tunnel:status', (b) => b.onTunnelStatus(handler));
 }
 
 export async function backendKind(): Promise<Backend['kind']> {

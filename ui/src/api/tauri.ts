@@ -17,6 +17,8 @@ import type {
   ReverifyResult,
   ScheduleResult,
   ServerInfo,
+  TunnelSettings,
+  TunnelStatus,
 } from './types';
 
 /** Binary command responses arrive as ArrayBuffer; a Vec<u8> serialised as JSON arrives as number[]. */
@@ -61,4 +63,13 @@ export const tauriBackend: Backend = {
   createFloviSchedule: (request) => invoke<ScheduleResult>('create_flovi_schedule', { request }),
   listFloviCalls: () => invoke<FloviCall[]>('list_flovi_calls'),
   rerunFloviCall: (id) => invoke<FloviCall>('rerun_flovi_call', { id }),
+  getTunnelStatus: () => invoke<TunnelStatus>('get_tunnel_status'),
+  getTunnelSettings: () => invoke<TunnelSettings>('get_tunnel_settings'),
+  saveTunnelSettings: (input) => invoke<TunnelSettings>('save_tunnel_settings', { input }),
+  startTunnel: (kind) => invoke<TunnelStatus>('start_tunnel', { kind }),
+  stopTunnel: () => invoke<TunnelStatus>('stop_tunnel'),
+  onTunnelStatus: async (handler) => {
+    const unlisten = await listen<TunnelStatus>('tunnel:status', (event) => handler(event.payload));
+    return unlisten;
+  },
 };

@@ -5,6 +5,7 @@ import { CopyButton } from '../components/CopyButton';
 import { CarIcon, InboxIcon, LogoMark } from '../components/icons';
 import { joinUrl } from '../format/shell';
 import { useStore } from '../state/store';
+import { TunnelControl } from './TunnelControl';
 
 export type AppView = 'inspector' | 'flovi';
 
@@ -114,8 +115,9 @@ export function TopBar({ view, onView }: { view: AppView; onView: (v: AppView) =
             );
           })}
       </nav>
-      {/* Reserved for the public tunnel URL. */}
-      <div className="tunnel-slot" />
+      <div className="tunnel-slot">
+        <TunnelControl />
+      </div>
     </header>
   );
 }

@@ -76,6 +76,18 @@ impl TunnelManager {
         *task = Some(self.inner.runtime.spawn(supervise(tunnel, listener, status, backoff)));
     }
 
+    /// Shows why a tunnel could not even be tried (its settings are incomplete, say).
+    pub fn fail(&self, kind: super::TunnelKind, error: &super::TunnelError) {
+        if let Some(old) = self.inner.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            old.abort();
+        }
+        self.inner.status.send_replace(TunnelStatus::Error {
+            kind,
+            reason: error.to_string(),
+            retry_in_ms: None,
+        });
+    }
+
     pub fn stop(&self) {
         if let Some(old) = self.inner.task.lock().unwrap_or_else(|e| e.into_inner()).take() {
             old.abort();

@@ -7,6 +7,7 @@ mod bore;
 mod external;
 mod manager;
 mod ngrok;
+mod service;
 pub mod settings;
 
 use std::fmt;
@@ -23,6 +24,7 @@ pub use bore::Bore;
 pub use external::External;
 pub use manager::{Backoff, TunnelManager};
 pub use ngrok::{NGROK_AUTHTOKEN_ENV, Ngrok};
+pub use service::TunnelService;
 pub use settings::{TunnelOverrides, TunnelSettings, TunnelSettingsInput};
 
 /// Which kind of tunnel gives the public URL.
