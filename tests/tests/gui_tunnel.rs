@@ -33,9 +33,17 @@ async fn texts(client: &Client, css: &str) -> Vec<String> {
     out
 }
 
-/// Clicks a copy button, checks it says "Copied", and (with xclip) that the clipboard has `want`.
-async fn copy_and_check(client: &Client, css: &str, want: &str) -> anyhow::Result<()> {
-    let button = client.find(Locator::Css(css)).await?;
+/// Clicks the `index`th copy button matching `css`, checks it says "Copied", and (with xclip)
+/// that the clipboard holds `want`.
+async fn copy_and_check(
+    client: &Client,
+    css: &str,
+    index: usize,
+    want: &str,
+) -> anyhow::Result<()> {
+    let buttons = client.find_all(Locator::Css(css)).await?;
+    let button = buttons.get(index).ok_or_else(|| anyhow::anyhow!("no {css} #{index}"))?;
+    anyhow::ensure!(button.is_displayed().await?, "{css} is hidden");
     anyhow::ensure!(button.is_enabled().await?, "{css} is disabled");
     button.click().await?;
     let deadline = Instant::now() + TIMEOUT;
@@ -52,6 +60,26 @@ async fn copy_and_check(client: &Client, css: &str, want: &str) -> anyhow::Resul
         anyhow::ensure!(text == want, "clipboard holds {text:?}, not {want:?}");
     }
     Ok(())
+}
+
+/// Waits until the DOM text of `css` contains `want` (textContent: the list's ellipsised
+/// columns count as hidden to WebDriver's visible-text rule), and returns it.
+async fn wait_dom_text(client: &Client, css: &str, want: &str) -> anyhow::Result<String> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let got = client
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+                vec![css.into()],
+            )
+            .await?;
+        let text = got.as_str().unwrap_or_default().to_owned();
+        if text.contains(want) {
+            return Ok(text);
+        }
+        anyhow::ensure!(Instant::now() < deadline, "{css} never showed {want:?}: {text:?}");
+        sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn post(addr: &str, path: &str, body: &str) -> u64 {
@@ -95,7 +123,7 @@ async fn external_checks(client: &Client) -> anyhow::Result<()> {
     click(client, "tunnel-start").await;
     wait_text(client, "[data-testid=tunnel-status]", "external: online").await;
     wait_text(client, "[data-testid=tunnel-url]", EXTERNAL).await;
-    copy_and_check(client, "[data-testid=tunnel-url-copy]", EXTERNAL).await?;
+    copy_and_check(client, "[data-testid=tunnel-url-copy]", 0, EXTERNAL).await?;
 
     // Each endpoint's public URL, with where to paste it.
     wait_text(client, "[data-testid=public-urls]", &format!("{EXTERNAL}/fleiko")).await;
@@ -109,11 +137,8 @@ async fn external_checks(client: &Client) -> anyhow::Result<()> {
         anyhow::ensure!(hints.contains(&hint), "{hints:?}");
     }
     let fleiko = urls.iter().position(|u| u.ends_with("/fleiko")).unwrap();
-    let copy = format!(
-        "[data-testid=public-endpoint]:nth-of-type({}) [data-testid=public-url-copy]",
-        fleiko + 1
-    );
-    copy_and_check(client, &copy, &format!("{EXTERNAL}/fleiko")).await?;
+    let copy = "[data-testid=public-url-copy]";
+    copy_and_check(client, copy, fleiko, &format!("{EXTERNAL}/fleiko")).await?;
     Ok(())
 }
 
@@ -143,9 +168,9 @@ async fn bore_checks(client: &Client, addr: SocketAddr, server: BoreServer) -> a
     let through = post(public.trim_start_matches("http://"), "/fleiko/via", r#"{"via":"bore"}"#);
     let direct = post(&addr.to_string(), "/fleiko/direct", r#"{"via":null}"#);
     let row = format!("[data-testid=delivery-row][data-id='{through}']");
-    wait_text(client, &row, "via bore").await;
+    wait_dom_text(client, &row, "via bore").await?;
     let plain = format!("[data-testid=delivery-row][data-id='{direct}']");
-    let text = wait_text(client, &plain, "/fleiko/direct").await;
+    let text = wait_dom_text(client, &plain, "/fleiko/direct").await?;
     anyhow::ensure!(!text.contains("via bore"), "a direct delivery is not marked: {text}");
     client.find(Locator::Css(&row)).await?.click().await?;
     wait_text(client, "[data-testid=via-tunnel]", "bore tunnel").await;
@@ -153,6 +178,7 @@ async fn bore_checks(client: &Client, addr: SocketAddr, server: BoreServer) -> a
     // The server goes away: the top bar says so.
     tokio::task::spawn_blocking(move || server.stop()).await?;
     wait_text(client, "[data-testid=tunnel-status]", "bore: error").await;
-    wait_text(client, "[data-testid=tunnel-error]", "retrying").await;
+    wait_dom_text(client, "[data-testid=tunnel-error]", "unreachable").await?;
+    wait_dom_text(client, "[data-testid=tunnel-error]", "retrying in").await?;
     Ok(())
 }

@@ -5,23 +5,28 @@ import { type TunnelStatus, getTunnelStatus, subscribeTunnelStatus } from '../ap
 // One subscription shared by every view that shows the tunnel (top bar, sidebar).
 let current: TunnelStatus | null = null;
 const listeners = new Set<() => void>();
-let detach: (() => void) | null = null;
+let attached = false;
+
+/** Events and command answers travel apart and may cross; a slow re-read settles any race. */
+const REFRESH_MS = 3000;
 
 function set(status: TunnelStatus) {
+  if (current !== null && JSON.stringify(current) === JSON.stringify(status)) return;
   current = status;
   listeners.forEach((l) => l());
 }
 
+/** Reads the status afresh (after a command, and now and then). */
+export function refreshTunnelStatus() {
+  void getTunnelStatus().then(set, (err: unknown) => console.error('tunnel status unavailable', err));
+}
+
 function attach() {
-  if (detach) return;
-  detach = subscribeTunnelStatus(set);
-  void getTunnelStatus().then(
-    (status) => {
-      // An event that arrived meanwhile is newer than this answer.
-      if (current === null) set(status);
-    },
-    (err: unknown) => console.error('tunnel status unavailable', err),
-  );
+  if (attached) return;
+  attached = true;
+  subscribeTunnelStatus(set);
+  refreshTunnelStatus();
+  window.setInterval(refreshTunnelStatus, REFRESH_MS);
 }
 
 function subscribe(listener: () => void) {
@@ -33,9 +38,4 @@ function subscribe(listener: () => void) {
 export function useTunnelStatus(): TunnelStatus | null {
   useEffect(attach, []);
   return useSyncExternalStore(subscribe, () => current);
-}
-
-/** For commands that answer with the new status before its event arrives. */
-export function applyTunnelStatus(status: TunnelStatus) {
-  set(status);
 }

@@ -14,7 +14,7 @@ import {
   tunnelLabel,
 } from '../state/tunnel';
 import { useAsync } from '../state/useAsync';
-import { applyTunnelStatus, useTunnelStatus } from '../state/useTunnel';
+import { refreshTunnelStatus, useTunnelStatus } from '../state/useTunnel';
 
 /** The public tunnel in the top bar: status, public URL with a copy button, and its settings. */
 export function TunnelControl() {
@@ -38,7 +38,7 @@ export function TunnelControl() {
       </button>
       {base && (
         <>
-          <code className="url tunnel-url" data-testid="tunnel-url" title={base}>
+          <code className="url" data-testid="tunnel-url" title={base}>
             {base}
           </code>
           <CopyButton text={base} title="Copy public URL" testId="tunnel-url-copy" />
@@ -102,7 +102,8 @@ function TunnelSettingsForm({ settings, status }: { settings: TunnelSettings; st
       const saved = await saveTunnelSettings(inputFromForm(form));
       setStored(saved);
       setForm((f) => ({ ...f, ngrokToken: '', boreSecret: '' }));
-      applyTunnelStatus(await startTunnel(form.kind));
+      await startTunnel(form.kind);
+      refreshTunnelStatus();
     } catch (err) {
       setError(ApiError.from(err).message);
     } finally {
@@ -114,7 +115,8 @@ function TunnelSettingsForm({ settings, status }: { settings: TunnelSettings; st
     setBusy(true);
     setError(null);
     try {
-      applyTunnelStatus(await stopTunnel());
+      await stopTunnel();
+      refreshTunnelStatus();
     } catch (err) {
       setError(ApiError.from(err).message);
     } finally {

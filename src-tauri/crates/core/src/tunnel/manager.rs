@@ -147,6 +147,41 @@ async fn supervise(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::{CaptureConfig, Listener};
+    use crate::registry::Registry;
+    use crate::store::{Store, StoreOptions};
+    use crate::tunnel::{TunnelError, TunnelKind};
+
+    async fn listener(dir: &std::path::Path) -> ListenerHandle {
+        use base64::Engine;
+        let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        std::fs::write(dir.join(crate::secrets::KEY_FILE), key).unwrap();
+        let registry =
+            Registry::open(Store::open(dir, StoreOptions::default()).unwrap(), dir).unwrap();
+        let config = CaptureConfig { listen: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
+        Listener::bind(&config, &registry).await.unwrap().handle()
+    }
+
+    #[tokio::test]
+    async fn every_status_change_is_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let manager = TunnelManager::new(listener(dir.path()).await, Handle::current());
+        let mut rx = manager.subscribe();
+        manager.start(TunnelConfig::External { url: "https://hooks.example.com".into() });
+        let online = TunnelStatus::Online {
+            kind: TunnelKind::External,
+            url: "https://hooks.example.com".into(),
+        };
+        tokio::time::timeout(Duration::from_secs(5), rx.wait_for(|s| *s == online))
+            .await
+            .unwrap()
+            .unwrap();
+        manager.stop();
+        rx.changed().await.unwrap();
+        assert_eq!(*rx.borrow(), TunnelStatus::Stopped);
+        manager.fail(TunnelKind::Ngrok, &TunnelError::Config("no token".into()));
+        assert!(matches!(manager.status(), TunnelStatus::Error { retry_in_ms: None, .. }));
+    }
 
     #[test]
     fn backoff_doubles_up_to_its_cap_and_resets() {
