@@ -112,12 +112,30 @@ async fn external_checks(client: &Client) -> anyhow::Result<()> {
     wait_text(client, "[data-testid=public-urls]", "Start a tunnel").await;
 
     click(client, "tunnel-button").await;
+    // ngrok without an authtoken cannot start, and says what is missing.
+    click(client, "tunnel-kind-ngrok").await;
+    click(client, "tunnel-start").await;
+    wait_text(client, "[data-testid=tunnel-form-error]", "no ngrok authtoken").await;
+    // With one (stored sealed, never shown again) it tries, and the top bar says why it failed:
+    // no network here, or the token rejected where there is one.
+    fill(client, "tunnel-ngrok-token", "2bad-token-for-tests").await?;
+    click(client, "tunnel-start").await;
+    wait_text(client, "[data-testid=tunnel-status]", "ngrok: error").await;
+    let reason = wait_dom_text(client, "[data-testid=tunnel-error]", "ngrok").await?;
+    anyhow::ensure!(
+        reason.contains("no network") || reason.contains("rejected the authtoken"),
+        "{reason}"
+    );
+    wait_text(client, "[data-testid=tunnel-panel]", "stored").await;
+    let page = client.source().await?;
+    anyhow::ensure!(!page.contains("2bad-token-for-tests"), "the authtoken is never shown again");
+
     click(client, "tunnel-kind-external").await;
     // An invalid URL is refused with the reason, and nothing starts.
     fill(client, "tunnel-external-url", "hooks.example.test").await?;
     click(client, "tunnel-start").await;
     wait_text(client, "[data-testid=tunnel-form-error]", "invalid public URL").await;
-    wait_text(client, "[data-testid=tunnel-status]", "No public URL").await;
+    wait_text(client, "[data-testid=tunnel-status]", "ngrok: error").await;
 
     fill(client, "tunnel-external-url", &format!("{EXTERNAL}/")).await?;
     click(client, "tunnel-start").await;

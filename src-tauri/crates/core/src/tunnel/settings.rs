@@ -28,7 +28,8 @@ pub struct TunnelSettings {
     pub external_url: Option<String>,
 }
 
-/// Changed settings. Text fields: empty clears. Secrets: none keeps, empty removes.
+/// New settings. Text fields replace the stored ones (none or empty clears). Secrets: none
+/// keeps the stored one, empty removes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(export)]
