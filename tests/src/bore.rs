@@ -5,6 +5,14 @@ use std::time::Duration;
 
 use crate::wait_for;
 
+/// bore servers all listen on the fixed control port: tests that run one hold this throughout.
+static CONTROL_PORT_IN_USE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits until no other test of this binary runs a bore server, and keeps it so until dropped.
+pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    CONTROL_PORT_IN_USE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// bore's own server, run on its own runtime so that stopping it drops every connection it
 /// holds, as a crashed or restarted server would.
 pub struct BoreServer {
@@ -13,6 +21,12 @@ pub struct BoreServer {
 
 impl BoreServer {
     pub fn start() -> Self {
+        Self::start_with_secret(None)
+    }
+
+    /// A server that only lets clients knowing `secret` in.
+    pub fn start_with_secret(secret: Option<&str>) -> Self {
+        let secret = secret.map(str::to_owned);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -20,7 +34,7 @@ impl BoreServer {
             .unwrap();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         runtime.spawn(async move {
-            let mut server = bore_cli::server::Server::new(1024..=65535, None);
+            let mut server = bore_cli::server::Server::new(1024..=65535, secret.as_deref());
             server.set_bind_addr(IpAddr::V4(Ipv4Addr::LOCALHOST));
             server.set_bind_tunnels(IpAddr::V4(Ipv4Addr::LOCALHOST));
             let _ = ready_tx.send(());

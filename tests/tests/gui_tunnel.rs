@@ -162,6 +162,7 @@ async fn external_checks(client: &Client) -> anyhow::Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bore_tunnel_status_errors_and_marked_deliveries() {
+    // The only bore server of this binary; cargo runs test binaries one after another.
     let data = tempfile::tempdir().unwrap();
     let server = BoreServer::start();
     with_app(data.path(), "gui-tunnel-bore", |client, addr| async move {

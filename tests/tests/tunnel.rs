@@ -103,6 +103,7 @@ fn delivery(data_dir: &Path, id: u64) -> serde_json::Value {
 
 #[test]
 fn bore_tunnel_captures_marks_and_reconnects() {
+    let _port = hookscope_e2e::bore::exclusive();
     let dir = tempfile::tempdir().unwrap();
     let server = BoreServer::start();
     let serve = Served::start(dir.path(), &["--tunnel", "bore", "--bore-server", "127.0.0.1"], &[]);
@@ -144,6 +145,30 @@ fn bore_tunnel_captures_marks_and_reconnects() {
     let after = delivery(dir.path(), after);
     assert_eq!(after["viaTunnel"], "bore");
     assert_eq!(after["endpoint"], "flovi");
+}
+
+#[test]
+fn bore_secret_comes_from_the_environment_and_is_required_by_the_server() {
+    let _port = hookscope_e2e::bore::exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let _server = BoreServer::start_with_secret(Some("team-secret"));
+    let args = ["--tunnel", "bore", "--bore-server", "127.0.0.1:7835"];
+
+    let without = Served::start(dir.path(), &args, &[]);
+    let error = without.stderr_line(&["tunnel error: bore"], Duration::from_secs(10));
+    assert!(error.contains("authentication"), "{error}");
+    assert!(error.contains("capturing locally only"), "not retried: {error}");
+    drop(without);
+
+    let mut with_secret = args.to_vec();
+    with_secret.extend(["--bore-secret-env", "HOOKSCOPE_TEST_BORE_SECRET"]);
+    let serve =
+        Served::start(dir.path(), &with_secret, &[("HOOKSCOPE_TEST_BORE_SECRET", "team-secret")]);
+    let public = serve.public(1, Duration::from_secs(20));
+    let (status, answer) = post_to(&public, "/flowella", r#"{"secret":"kept"}"#);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(delivery(dir.path(), answer["id"].as_u64().unwrap())["viaTunnel"], "bore");
+    assert!(!serve.stderr.lock().unwrap().join("\n").contains("team-secret"));
 }
 
 #[test]
