@@ -39,6 +39,11 @@ fn main() {
         "export_deliveries",
         "export_deliveries_to_file",
         "import_har_file",
+        "get_tunnel_status",
+        "get_tunnel_settings",
+        "save_tunnel_settings",
+        "start_tunnel",
+        "stop_tunnel",
     ]);
     if let Err(err) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
     {

@@ -4,12 +4,15 @@
 use std::time::Duration;
 
 use hookscope_core::store::Store;
+use hookscope_core::tunnel::TunnelManager;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::error::RecvError;
 
 pub const BATCH_EVENT: &str = "deliveries:batch";
 /// Sent when the UI missed deliveries (the bridge fell behind); it should reload its list.
 pub const RESYNC_EVENT: &str = "deliveries:resync";
+/// The tunnel's status, on every change.
+pub const TUNNEL_STATUS_EVENT: &str = "tunnel:status";
 const INTERVAL: Duration = Duration::from_millis(50);
 const MAX_BATCH: usize = 2_000;
 
@@ -41,6 +44,19 @@ pub fn spawn(app: AppHandle, store: &Store) {
             }
             if lagged {
                 let _ = app.emit(RESYNC_EVENT, ());
+            }
+        }
+    });
+}
+
+/// Forwards every tunnel status change to the window.
+pub fn spawn_tunnel_status(app: AppHandle, manager: &TunnelManager) {
+    let mut rx = manager.subscribe();
+    tauri::async_runtime::spawn(async move {
+        while rx.changed().await.is_ok() {
+            let status = rx.borrow_and_update().clone();
+            if let Err(err) = app.emit(TUNNEL_STATUS_EVENT, &status) {
+                tracing::warn!("cannot send the tunnel status to the window: {err}");
             }
         }
     });

@@ -5,6 +5,7 @@ use hookscope_core::flovi_api::FloviError;
 use hookscope_core::registry::RegistryError;
 use hookscope_core::replay::ReplayError;
 use hookscope_core::store::StoreError;
+use hookscope_core::tunnel::TunnelError;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +20,10 @@ pub enum CommandError {
     Replay(#[from] ReplayError),
     #[error(transparent)]
     Export(#[from] ExportError),
+    #[error(transparent)]
+    Tunnel(#[from] TunnelError),
+    #[error("the listener is not running, so there is nothing to tunnel to")]
+    NoListener,
     #[error("background task failed: {0}")]
     Task(String),
 }
@@ -44,6 +49,10 @@ impl CommandError {
             Self::Export(ExportError::Har(_)) => "invalid",
             Self::Export(ExportError::Io(_)) => "io",
             Self::Export(_) => "store",
+            Self::Tunnel(TunnelError::Config(_)) => "invalid",
+            Self::Tunnel(TunnelError::Secrets(_)) => "secrets",
+            Self::Tunnel(_) => "tunnel",
+            Self::NoListener => "no_listener",
             Self::Task(_) => "internal",
         }
     }

@@ -15,6 +15,7 @@ use hookscope_core::flovi_api::{DEFAULT_TIMEOUT, FloviClient, FloviOptions};
 use hookscope_core::paths;
 use hookscope_core::registry::Registry;
 use hookscope_core::store::{Store, StoreOptions};
+use hookscope_core::tunnel::{TunnelManager, TunnelService};
 
 use crate::args::Args;
 use crate::state::AppState;
@@ -60,9 +61,20 @@ pub fn run() {
         tauri::async_runtime::block_on(start_listener(&registry, &args, max_body));
     let server = ServerInfo { data_dir: data_dir.display().to_string(), max_body, ..server };
     tracing::info!("listening on {} with data in {}", server.base_url, server.data_dir);
+    let tunnel = listener.clone().map(|handle| {
+        let runtime = tauri::async_runtime::block_on(async { tokio::runtime::Handle::current() });
+        TunnelService::new(registry.clone(), TunnelManager::new(handle, runtime))
+    });
 
     let result = tauri::Builder::default()
-        .manage(AppState { store: store.clone(), registry, server, listener, flovi })
+        .manage(AppState {
+            store: store.clone(),
+            registry,
+            server,
+            listener,
+            flovi,
+            tunnel: tunnel.clone(),
+        })
         .invoke_handler(tauri::generate_handler![
             commands::server::get_server_info,
             commands::server::list_endpoints,
@@ -101,9 +113,21 @@ pub fn run() {
             commands::lab::export_deliveries,
             commands::lab::export_deliveries_to_file,
             commands::lab::import_har_file,
+            commands::tunnel::get_tunnel_status,
+            commands::tunnel::get_tunnel_settings,
+            commands::tunnel::save_tunnel_settings,
+            commands::tunnel::start_tunnel,
+            commands::tunnel::stop_tunnel,
         ])
         .setup(move |app| {
             bridge::spawn(app.handle().clone(), &store);
+            if let Some(tunnel) = &tunnel {
+                bridge::spawn_tunnel_status(app.handle().clone(), tunnel.manager());
+                // The tunnel running when the app last closed comes back with it.
+                if let Err(err) = tunnel.restore() {
+                    tracing::warn!("cannot restore the tunnel: {err}");
+                }
+            }
             Ok(())
         })
         .run(tauri::generate_context!());

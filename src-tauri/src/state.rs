@@ -5,6 +5,7 @@ use hookscope_core::flovi_api::{FloviClient, FloviError};
 use hookscope_core::registry::{Registry, RegistryError};
 use hookscope_core::replay::ReplayError;
 use hookscope_core::store::Store;
+use hookscope_core::tunnel::{TunnelError, TunnelService};
 
 use crate::error::{CommandError, CommandResult};
 
@@ -15,6 +16,8 @@ pub struct AppState {
     /// The running listener, told at once when endpoints change.
     pub listener: Option<ListenerHandle>,
     pub flovi: FloviClient,
+    /// The public tunnel; none when the listener could not start.
+    pub tunnel: Option<TunnelService>,
 }
 
 impl AppState {
@@ -77,6 +80,18 @@ impl AppState {
     ) -> CommandResult<T> {
         let flovi = self.flovi.clone();
         tauri::async_runtime::spawn_blocking(move || f(&flovi))
+            .await
+            .map_err(|e| CommandError::Task(e.to_string()))?
+            .map_err(CommandError::from)
+    }
+
+    /// Runs a blocking tunnel call (settings, start, stop) off the async runtime's workers.
+    pub async fn tunnel<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&TunnelService) -> Result<T, TunnelError> + Send + 'static,
+    ) -> CommandResult<T> {
+        let tunnel = self.tunnel.clone().ok_or(CommandError::NoListener)?;
+        tauri::async_runtime::spawn_blocking(move || f(&tunnel))
             .await
             .map_err(|e| CommandError::Task(e.to_string()))?
             .map_err(CommandError::from)

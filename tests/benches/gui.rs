@@ -401,6 +401,7 @@ impl Synth {
             body_size: self.body.len() as u64,
             body: Some(self.body.into()),
             remote_addr: Some(format!("127.0.0.1:{}", 40_000 + spread % 20_000)),
+            via_tunnel: None,
             endpoint_id: endpoint.map(|(id, _)| *id),
             endpoint: endpoint.map(|(_, name)| name.clone()),
             provider: self.prefix.map(|p| p.trim_start_matches('/').to_owned()),

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+pub mod bore;
 pub mod fake_flovi;
 pub mod gui;
 

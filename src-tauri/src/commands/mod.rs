@@ -4,3 +4,4 @@ pub mod flovi;
 pub mod lab;
 pub mod replay;
 pub mod server;
+pub mod tunnel;

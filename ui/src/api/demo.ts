@@ -33,6 +33,7 @@ import type {
 import { ApiError } from './types';
 import { createFloviDemo } from './demoFlovi';
 import { createReplayDemo } from './demoReplay';
+import { createTunnelDemo } from './demoTunnel';
 
 const BASE_URL = 'http://127.0.0.1:8787';
 const MAX_BODY = 25 * 1024 * 1024;
@@ -85,6 +86,8 @@ interface Sample {
   refusedSize?: number;
   ageMs: number;
   analysis?: Analysis;
+  /** The tunnel that carried it, as the store records it. */
+  viaTunnel?: string;
 }
 
 const enc = new TextEncoder();
@@ -956,6 +959,7 @@ export function createDemoBackend(search: string): Backend {
         signature: verification?.status ?? null,
         signatureDetail: verification,
         summary: a?.decoded?.summary ?? null,
+        viaTunnel: s.viaTunnel ?? null,
         httpVersion: 'HTTP/1.1',
         headers: s.headers,
         remoteAddr: `127.0.0.1:${50000 + Math.floor(rand() * 15000)}`,
@@ -1032,6 +1036,7 @@ export function createDemoBackend(search: string): Backend {
     kind: 'demo',
     ...createFloviDemo(params, keySource),
     ...createReplayDemo(find),
+    ...createTunnelDemo(params),
     getServerInfo: (): Promise<ServerInfo> =>
       Promise.resolve({ baseUrl: BASE_URL, dataDir: '~/.local/share/hookscope (demo)', maxBody: MAX_BODY, listenError: null }),
     listEndpoints: (): Promise<Endpoint[]> =>

@@ -35,6 +35,10 @@ import type {
   SecretSlot,
   ServerInfo,
   SignatureStatus,
+  TunnelKind,
+  TunnelSettings,
+  TunnelSettingsInput,
+  TunnelStatus,
   Unsubscribe,
   Verification,
 } from './types';
@@ -93,6 +97,10 @@ export type {
   SecretSlot,
   ServerInfo,
   SignatureStatus,
+  TunnelKind,
+  TunnelSettings,
+  TunnelSettingsInput,
+  TunnelStatus,
   Unsubscribe,
   Verification,
 };
@@ -192,6 +200,14 @@ export const getOutboundBodies = (id: number): Promise<OutboundBodies> => call((
 export const diffDeliveries = (a: DiffSide, b: DiffSide): Promise<RequestDiff> => call((be) => be.diffDeliveries(a, b));
 export const listSamples = (): Promise<SampleInfo[]> => call((b) => b.listSamples());
 export const sendSample = (request: SampleRequest): Promise<ReplayResult> => call((b) => b.sendSample(request));
+// The public tunnel. Secrets go in once and never come back.
+export const getTunnelStatus = (): Promise<TunnelStatus> => call((b) => b.getTunnelStatus());
+export const getTunnelSettings = (): Promise<TunnelSettings> => call((b) => b.getTunnelSettings());
+/** Never log the argument: it may carry the ngrok authtoken or the bore secret. */
+export const saveTunnelSettings = (input: TunnelSettingsInput): Promise<TunnelSettings> =>
+  call((b) => b.saveTunnelSettings(input));
+export const startTunnel = (kind: TunnelKind): Promise<TunnelStatus> => call((b) => b.startTunnel(kind));
+export const stopTunnel = (): Promise<TunnelStatus> => call((b) => b.stopTunnel());
 
 function subscribe(
   what: string,
@@ -220,6 +236,11 @@ export function subscribeDeliveries(handler: (batch: DeliverySummary[]) => void)
 /** Subscribe to `deliveries:resync`: stored deliveries changed in place. */
 export function subscribeResync(handler: () => void): Unsubscribe {
   return subscribe('deliveries:resync', (b) => b.onResync(handler));
+}
+
+/** Subscribe to `tunnel:status`. Returns a synchronous unsubscribe. */
+export function subscribeTunnelStatus(handler: (status: TunnelStatus) => void): Unsubscribe {
+  return subscribe('tunnel:status', (b) => b.onTunnelStatus(handler));
 }
 
 export async function backendKind(): Promise<Backend['kind']> {

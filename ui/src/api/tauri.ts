@@ -17,6 +17,8 @@ import type {
   ReverifyResult,
   ScheduleResult,
   ServerInfo,
+  TunnelSettings,
+  TunnelStatus,
 } from './types';
 import type { OutboundBodies, OutboundRecord, ReplayDraft, ReplayResult, RequestDiff, SampleInfo } from './types';
 
@@ -70,4 +72,13 @@ export const tauriBackend: Backend = {
   diffDeliveries: (a, b) => invoke<RequestDiff>('diff_deliveries', { a, b }),
   listSamples: () => invoke<SampleInfo[]>('list_samples'),
   sendSample: (request) => invoke<ReplayResult>('send_sample', { request }),
+  getTunnelStatus: () => invoke<TunnelStatus>('get_tunnel_status'),
+  getTunnelSettings: () => invoke<TunnelSettings>('get_tunnel_settings'),
+  saveTunnelSettings: (input) => invoke<TunnelSettings>('save_tunnel_settings', { input }),
+  startTunnel: (kind) => invoke<TunnelStatus>('start_tunnel', { kind }),
+  stopTunnel: () => invoke<TunnelStatus>('stop_tunnel'),
+  onTunnelStatus: async (handler) => {
+    const unlisten = await listen<TunnelStatus>('tunnel:status', (event) => handler(event.payload));
+    return unlisten;
+  },
 };

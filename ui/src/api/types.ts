@@ -32,6 +32,10 @@ import type { ScheduleResult } from '../bindings/ScheduleResult';
 import type { SecretSlot } from '../bindings/SecretSlot';
 import type { ServerInfo } from '../bindings/ServerInfo';
 import type { SignatureStatus } from '../bindings/SignatureStatus';
+import type { TunnelKind } from '../bindings/TunnelKind';
+import type { TunnelSettings } from '../bindings/TunnelSettings';
+import type { TunnelSettingsInput } from '../bindings/TunnelSettingsInput';
+import type { TunnelStatus } from '../bindings/TunnelStatus';
 import type { Verification } from '../bindings/Verification';
 import type { BodyDiff } from '../bindings/BodyDiff';
 import type { BodyPreview } from '../bindings/BodyPreview';
@@ -87,6 +91,10 @@ export type {
   SecretSlot,
   ServerInfo,
   SignatureStatus,
+  TunnelKind,
+  TunnelSettings,
+  TunnelSettingsInput,
+  TunnelStatus,
   Verification,
 };
 export type {
@@ -160,6 +168,16 @@ export interface Backend {
   diffDeliveries(a: DiffSide, b: DiffSide): Promise<RequestDiff>;
   listSamples(): Promise<SampleInfo[]>;
   sendSample(request: SampleRequest): Promise<ReplayResult>;
+  getTunnelStatus(): Promise<TunnelStatus>;
+  /** Secrets appear only as "one is stored". */
+  getTunnelSettings(): Promise<TunnelSettings>;
+  /** Secrets: null keeps the stored one, '' removes it. Rejects with `invalid` for a bad URL or server. */
+  saveTunnelSettings(input: TunnelSettingsInput): Promise<TunnelSettings>;
+  /** Starts from the stored settings and remembers the choice; rejects with `invalid` when they cannot work. */
+  startTunnel(kind: TunnelKind): Promise<TunnelStatus>;
+  stopTunnel(): Promise<TunnelStatus>;
+  /** `tunnel:status`: every status change. */
+  onTunnelStatus(handler: (status: TunnelStatus) => void): Promise<Unsubscribe>;
 }
 
 /** Commands reject with `{ code, message }`; anything else is wrapped so views see one shape. */

@@ -45,4 +45,8 @@ signature: SignatureStatus | null, signatureDetail: Verification | null,
 /**
  * One decoded line for the list, e.g. "Reservation R-123 sealed · Helsinki → Tampere".
  */
-summary: string | null, };
+summary: string | null, 
+/**
+ * The tunnel that carried the delivery (`ngrok`, `bore`); none when it came directly.
+ */
+viaTunnel: string | null, };

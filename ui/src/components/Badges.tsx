@@ -80,7 +80,7 @@ export function ProviderBadge({ delivery }: { delivery: Pick<DeliverySummary, 'e
   );
 }
 
-export function Marker({ tone, title, children }: { tone: 'dup' | 'attempt'; title: string; children: string }) {
+export function Marker({ tone, title, children }: { tone: 'dup' | 'attempt' | 'tunnel'; title: string; children: string }) {
   return (
     <span className={`marker marker-${tone}`} title={title}>
       {children}

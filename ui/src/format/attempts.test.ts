@@ -27,6 +27,7 @@ function d(id: number, receivedAt: number, over: Partial<DeliverySummary> = {}):
     signature: 'valid',
     signatureDetail: null,
     summary: null,
+    viaTunnel: null,
     ...over,
   };
 }

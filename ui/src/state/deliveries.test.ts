@@ -38,6 +38,7 @@ function d(id: number, over: Partial<DeliverySummary> = {}): DeliverySummary {
     signature: null,
     signatureDetail: null,
     summary: null,
+    viaTunnel: null,
     ...over,
   };
 }

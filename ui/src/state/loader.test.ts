@@ -26,6 +26,7 @@ function d(id: number, endpointId: number | null): DeliverySummary {
     signature: null,
     signatureDetail: null,
     summary: null,
+    viaTunnel: null,
   };
 }
 

@@ -196,6 +196,9 @@ const Row = memo(function Row({ delivery: d, index, selected, onSelect }: RowPro
         {d.duplicateOf !== null && (
           <Marker tone="dup" title={`Repeats delivery #${d.duplicateOf} (same event)`}>{`dup of #${d.duplicateOf}`}</Marker>
         )}
+        {d.viaTunnel !== null && (
+          <Marker tone="tunnel" title={`Came through the ${d.viaTunnel} tunnel`}>{`via ${d.viaTunnel}`}</Marker>
+        )}
         <span className="c-path" data-testid="row-path">
           {d.path}
           {d.query !== null && <span className="c-query">?{d.query}</span>}

@@ -218,6 +218,9 @@ function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect
           </Meta>
           <Meta label="Content type" title={d.contentType ?? undefined}>{d.contentType ?? <span className="muted">none</span>}</Meta>
           <Meta label="Remote" title={loaded?.remoteAddr ?? undefined}>{loaded ? (loaded.remoteAddr ?? <span className="muted">unknown</span>) : '…'}</Meta>
+          <Meta label="Via">
+            <span data-testid="via-tunnel">{d.viaTunnel ? `${d.viaTunnel} tunnel` : 'direct'}</span>
+          </Meta>
           <Meta label="Protocol">{loaded ? loaded.httpVersion : '…'}</Meta>
           <Meta label="Latency">
             {loaded ? (loaded.responseLatencyUs === null ? <span className="muted">—</span> : formatLatency(loaded.responseLatencyUs)) : '…'}

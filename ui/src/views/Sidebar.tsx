@@ -4,6 +4,7 @@ import { providerTone } from '../components/Badges';
 import { GearIcon, InboxIcon, LayersIcon, PlusIcon } from '../components/icons';
 import { type EndpointFilter, OTHER_KEY, countKey, totalCount } from '../state/deliveries';
 import { useStore } from '../state/store';
+import { PublicUrls } from './PublicUrls';
 
 export function Sidebar() {
   const { state, dispatch } = useStore();
@@ -58,6 +59,7 @@ export function Sidebar() {
           Other paths
         </Entry>
       </div>
+      <PublicUrls />
       {state.serverInfo && (
         <div className="sidebar-foot">
           <div title={state.serverInfo.dataDir}>

@@ -7,6 +7,7 @@ import { joinUrl } from '../format/shell';
 import { useStore } from '../state/store';
 import { SampleDialog } from './replay/SampleDialog';
 import { ExportDialog } from './ExportDialog';
+import { TunnelControl } from './TunnelControl';
 
 export type AppView = 'inspector' | 'flovi';
 
@@ -126,8 +127,9 @@ export function TopBar({ view, onView }: { view: AppView; onView: (v: AppView) =
         Export / Import
       </button>
       {exporting && <ExportDialog onClose={() => setExporting(false)} />}
-      {/* Reserved for the public tunnel URL. */}
-      <div className="tunnel-slot" />
+      <div className="tunnel-slot">
+        <TunnelControl />
+      </div>
     </header>
   );
 }

@@ -4,6 +4,7 @@ mod endpoint;
 mod export;
 mod flovi;
 mod replay;
+mod tunnel;
 mod verify;
 
 use std::io::Write;
@@ -99,6 +100,8 @@ enum Command {
         /// killed, `full` also fsyncs so it survives power loss
         #[arg(long, value_name = "MODE", default_value = "normal")]
         sync: SyncMode,
+        #[command(flatten)]
+        tunnel: tunnel::TunnelArgs,
     },
     /// List stored deliveries, newest first
     List {
@@ -138,6 +141,9 @@ enum Command {
     Export(export::ExportArgs),
     /// Import a HAR file's requests as deliveries (marked imported)
     Import(export::ImportArgs),
+    /// Stored settings of the public tunnel (ngrok authtoken, bore server, external URL)
+    #[command(subcommand)]
+    Tunnel(tunnel::TunnelCommand),
     /// Show one delivery
     Show {
         id: i64,
@@ -188,10 +194,17 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Diff(args) => return replay::diff(args),
         Command::Export(args) => export::run_export(args)?,
         Command::Import(args) => export::run_import(args)?,
-        Command::Serve { data, listen, max_body, retention, sync } => {
+        Command::Tunnel(command) => tunnel::run(command)?,
+        Command::Serve { data, listen, max_body, retention, sync, tunnel } => {
+            let overrides = tunnel.overrides()?;
             let registry = data.registry_with(StoreOptions { retention, sync })?;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
-            runtime.block_on(serve(registry, CaptureConfig { listen, max_body }))?;
+            runtime.block_on(serve(
+                registry,
+                CaptureConfig { listen, max_body },
+                tunnel,
+                overrides,
+            ))?;
         }
         Command::List { data, json, limit, search, provider, method } => {
             let store = data.open()?;
@@ -230,6 +243,9 @@ fn run(cli: Cli) -> Result<u8> {
                 writeln!(out, "received   {}", format_time(s.received_at))?;
                 writeln!(out, "endpoint   {}", s.endpoint.as_deref().unwrap_or("-"))?;
                 writeln!(out, "from       {}", detail.remote_addr.as_deref().unwrap_or("-"))?;
+                if let Some(tunnel) = &s.via_tunnel {
+                    writeln!(out, "via        {tunnel} tunnel")?;
+                }
                 writeln!(out, "answered   {}", status_text(s))?;
                 if let Some(event) = &s.event_type {
                     let attempt = s.attempt.map(|a| format!(", attempt {a}")).unwrap_or_default();
@@ -266,7 +282,12 @@ fn run(cli: Cli) -> Result<u8> {
     Ok(0)
 }
 
-async fn serve(registry: Registry, config: CaptureConfig) -> Result<()> {
+async fn serve(
+    registry: Registry,
+    config: CaptureConfig,
+    tunnel: tunnel::TunnelArgs,
+    overrides: hookscope_core::tunnel::TunnelOverrides,
+) -> Result<()> {
     let listener = Listener::bind(&config, &registry).await?;
     let addr = listener.local_addr();
     {
@@ -274,6 +295,8 @@ async fn serve(registry: Registry, config: CaptureConfig) -> Result<()> {
         writeln!(out, "local: http://{addr}")?;
         out.flush()?;
     }
+    // Kept alive while serving; its tunnel ends with the process.
+    let _tunnel = tunnel.start(&registry, listener.handle(), overrides);
     tracing::info!("capturing into {}", registry.store().path().display());
     listener.run(shutdown_signal()).await;
     tracing::info!("stopped");

@@ -12,3 +12,4 @@ pub mod registry;
 pub mod replay;
 pub mod secrets;
 pub mod store;
+pub mod tunnel;

@@ -10,18 +10,19 @@ use tokio::net::TcpStream;
 
 use super::Tracker;
 
-pub struct TrackedStream {
-    inner: TcpStream,
+/// Generic so that connections arriving through an in-process tunnel are tracked too.
+pub struct TrackedStream<S = TcpStream> {
+    inner: S,
     tracker: Arc<Mutex<Tracker>>,
 }
 
-impl TrackedStream {
-    pub fn new(inner: TcpStream, tracker: Arc<Mutex<Tracker>>) -> Self {
+impl<S> TrackedStream<S> {
+    pub fn new(inner: S, tracker: Arc<Mutex<Tracker>>) -> Self {
         Self { inner, tracker }
     }
 }
 
-impl AsyncRead for TrackedStream {
+impl<S: AsyncRead + Unpin> AsyncRead for TrackedStream<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -39,7 +40,7 @@ impl AsyncRead for TrackedStream {
     }
 }
 
-impl AsyncWrite for TrackedStream {
+impl<S: AsyncWrite + Unpin> AsyncWrite for TrackedStream<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -5,6 +5,7 @@ mod answer;
 mod forward;
 mod framing;
 mod io;
+mod tunnelled;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ use crate::store::rules::{EndpointLab, ForwardMode};
 use crate::store::{NewDelivery, StoreError, Writer};
 use answer::{Plan, SequenceHits};
 pub use framing::{MAX_HEADERS, RawHead, Tracker};
+pub use tunnelled::TunnelEntry;
 
 /// Largest body stored when nothing else is configured (25 MiB).
 pub const DEFAULT_MAX_BODY: u64 = 25 * 1024 * 1024;
@@ -135,12 +137,7 @@ impl Listener {
         let router = app(self.state.clone());
         let reloader = tokio::spawn(reload_on_change(self.handle()));
         let graceful = GracefulShutdown::new();
-        let mut builder = hyper::server::conn::http1::Builder::new();
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .max_headers(MAX_HEADERS)
-            .keep_alive(true);
+        let builder = http1_builder();
         tokio::pin!(shutdown);
         loop {
             let (stream, remote) = tokio::select! {
@@ -156,21 +153,7 @@ impl Listener {
                 () = &mut shutdown => break,
             };
             let _ = stream.set_nodelay(true);
-            let tracker = Arc::new(Mutex::new(Tracker::default()));
-            let io = TokioIo::new(io::TrackedStream::new(stream, tracker.clone()));
-            let router = router.clone();
-            let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
-                let head = tracker.lock().unwrap_or_else(|e| e.into_inner()).pop();
-                req.extensions_mut().insert(ConnInfo { remote, head });
-                router.clone().oneshot(req.map(Body::new))
-            });
-            let conn = builder.serve_connection(io, service);
-            let conn = graceful.watch(conn);
-            tokio::spawn(async move {
-                if let Err(err) = conn.await {
-                    tracing::debug!("connection from {remote} ended: {err}");
-                }
-            });
+            serve_connection(&builder, &router, stream, remote, None, Some(&graceful));
         }
         drop(self.tcp);
         reloader.abort();
@@ -232,6 +215,55 @@ async fn reload_on_change(handle: ListenerHandle) {
 struct ConnInfo {
     remote: SocketAddr,
     head: Option<RawHead>,
+    /// The tunnel the connection came through, if any (`"bore"`, `"ngrok"`).
+    via_tunnel: Option<&'static str>,
+}
+
+fn http1_builder() -> hyper::server::conn::http1::Builder {
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_headers(MAX_HEADERS)
+        .keep_alive(true);
+    builder
+}
+
+/// Serves one accepted connection on its own task, recording its raw request heads.
+fn serve_connection<S>(
+    builder: &hyper::server::conn::http1::Builder,
+    router: &Router,
+    stream: S,
+    remote: SocketAddr,
+    via_tunnel: Option<&'static str>,
+    graceful: Option<&GracefulShutdown>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let tracker = Arc::new(Mutex::new(Tracker::default()));
+    let io = TokioIo::new(io::TrackedStream::new(stream, tracker.clone()));
+    let router = router.clone();
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
+        let head = tracker.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        req.extensions_mut().insert(ConnInfo { remote, head, via_tunnel });
+        router.clone().oneshot(req.map(Body::new))
+    });
+    let conn = builder.serve_connection(io, service);
+    let log_end = move |result: Result<(), hyper::Error>| {
+        if let Err(err) = result {
+            tracing::debug!("connection from {remote} ended: {err}");
+        }
+    };
+    // Tunnelled connections have no graceful drain: the tunnel closes them anyway.
+    match graceful {
+        Some(graceful) => {
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move { log_end(conn.await) });
+        }
+        None => {
+            tokio::spawn(async move { log_end(conn.await) });
+        }
+    }
 }
 
 fn app(state: Arc<CaptureState>) -> Router {
@@ -371,6 +403,7 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         headers,
         body,
         body_size,
+        via_tunnel: info.as_ref().and_then(|i| i.via_tunnel).map(str::to_owned),
         remote_addr: info.map(|i| i.remote.to_string()),
         endpoint_id: endpoint.as_ref().map(|e| e.settings.id),
         endpoint: endpoint.map(|e| e.settings.name),

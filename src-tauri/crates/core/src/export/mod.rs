@@ -257,6 +257,7 @@ fn as_captured(runtimes: &[EndpointRuntime], d: ExportedDelivery) -> NewDelivery
         body_size: d.body.as_ref().map_or(d.body_size, |b| b.len() as u64),
         body: d.body.map(bytes::Bytes::from),
         remote_addr: None,
+        via_tunnel: None,
         endpoint_id: endpoint.map(|e| e.settings.id),
         endpoint: endpoint.map(|e| e.settings.name.clone()),
         provider: provider.map(|p| p.as_str().to_owned()),

@@ -23,6 +23,7 @@ fn new_delivery(path: &str, headers: Vec<(Vec<u8>, Vec<u8>)>, body: Vec<u8>) -> 
         body_size: body.len() as u64,
         body: Some(body.into()),
         remote_addr: None,
+        via_tunnel: None,
         endpoint_id: None,
         endpoint: None,
         provider: None,

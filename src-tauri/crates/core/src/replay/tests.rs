@@ -52,6 +52,7 @@ async fn capture(
             body: Some(bytes::Bytes::from(body.to_owned())),
             body_size: body.len() as u64,
             remote_addr: None,
+            via_tunnel: None,
             endpoint_id: Some(id),
             endpoint: Some(endpoint.into()),
             provider: provider.map(|p| p.as_str().to_owned()),

@@ -62,6 +62,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0003_flovi.sql")),
         M::up(include_str!("migrations/0004_replay.sql")),
         M::up(include_str!("migrations/0005_forward.sql")),
+        M::up(include_str!("migrations/0006_tunnel.sql")),
     ])
 }
 
@@ -294,6 +295,7 @@ mod search_tests {
             body: Some(bytes::Bytes::from(body.to_owned())),
             body_size: body.len() as u64,
             remote_addr: None,
+            via_tunnel: None,
             endpoint_id: None,
             endpoint: None,
             provider: None,

@@ -46,6 +46,8 @@ pub struct DeliverySummary {
     pub signature_detail: Option<Verification>,
     /// One decoded line for the list, e.g. "Reservation R-123 sealed · Helsinki → Tampere".
     pub summary: Option<String>,
+    /// The tunnel that carried the delivery (`ngrok`, `bore`); none when it came directly.
+    pub via_tunnel: Option<String>,
 }
 
 /// A delivery with everything but its body, which is fetched on its own.
@@ -125,6 +127,8 @@ pub struct NewDelivery {
     pub body: Option<bytes::Bytes>,
     pub body_size: u64,
     pub remote_addr: Option<String>,
+    /// The tunnel the connection came through (`ngrok`, `bore`), if any.
+    pub via_tunnel: Option<String>,
     pub endpoint_id: Option<i64>,
     pub endpoint: Option<String>,
     pub provider: Option<String>,

@@ -18,9 +18,9 @@ const MAX_SEARCHED_BODY: usize = 64 * 1024;
 const SUMMARY_COLUMNS: &str = "d.id, d.received_at, d.method, d.path, d.query, d.endpoint_id,
     e.name, d.provider, d.content_type, d.body_size, d.body_sha256, d.body_stored,
     d.response_status, d.event_type, d.event_id, d.attempt, d.duplicate_of, d.signature,
-    d.signature_detail, d.summary";
+    d.signature_detail, d.summary, d.via_tunnel";
 /// How many columns [`SUMMARY_COLUMNS`] selects; columns after them start here.
-const AFTER_SUMMARY: usize = 20;
+const AFTER_SUMMARY: usize = 21;
 
 pub fn status_text(status: SignatureStatus) -> &'static str {
     match status {
@@ -67,6 +67,7 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
             .get::<_, Option<String>>(18)?
             .and_then(|json| serde_json::from_str(&json).ok()),
         summary: row.get(19)?,
+        via_tunnel: row.get(20)?,
     })
 }
 

@@ -222,9 +222,9 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
                 body_size, body_sha256, body_stored, content_type, remote_addr, endpoint_id,
                 provider, response_status, response_latency_us, event_type, event_id,
                 delivery_key, attempt, signature, signature_detail, summary, group_key,
-                duplicate_of)
+                duplicate_of, via_tunnel)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
         )?;
         let mut insert_body =
             tx.prepare_cached("INSERT INTO delivery_bodies (id, body) VALUES (?1, ?2)")?;
@@ -265,6 +265,7 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
                 a.summary,
                 a.group_key,
                 duplicate_of,
+                d.via_tunnel,
             ])?;
             let id = tx.last_insert_rowid();
             if let Some(body) = &d.body {
@@ -291,6 +292,7 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
                 signature,
                 signature_detail: a.verification.clone(),
                 summary: a.summary.clone(),
+                via_tunnel: d.via_tunnel.clone(),
             });
         }
     }
