@@ -2,7 +2,7 @@ import { type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from 
 
 import { backendKind } from '../api';
 import { CopyButton } from '../components/CopyButton';
-import { CarIcon, InboxIcon, LogoMark } from '../components/icons';
+import { CarIcon, InboxIcon, LayersIcon, LogoMark, SendIcon } from '../components/icons';
 import { joinUrl } from '../format/shell';
 import { useStore } from '../state/store';
 import { SampleDialog } from './replay/SampleDialog';
@@ -119,13 +119,29 @@ export function TopBar({ view, onView }: { view: AppView; onView: (v: AppView) =
             );
           })}
       </nav>
-      <button type="button" className="btn btn-sm" data-testid="open-send-sample" title="Send a signed sample delivery to a URL" onClick={() => setSampleOpen(true)}>
-        Send sample
-      </button>
+      <div className="topbar-tools">
+        <button
+          type="button"
+          className="btn btn-sm btn-ghost"
+          data-testid="open-send-sample"
+          title="Send a signed sample delivery to a URL"
+          onClick={() => setSampleOpen(true)}
+        >
+          <SendIcon />
+          Send sample
+        </button>
+        <button
+          type="button"
+          className="btn btn-sm btn-ghost"
+          data-testid="export-open-button"
+          title="Export deliveries as HAR, curl or JSON; import a HAR file"
+          onClick={() => setExporting(true)}
+        >
+          <LayersIcon />
+          Export / Import
+        </button>
+      </div>
       {sampleOpen && <SampleDialog onClose={() => setSampleOpen(false)} />}
-      <button type="button" className="btn btn-ghost" data-testid="export-open-button" onClick={() => setExporting(true)}>
-        Export / Import
-      </button>
       {exporting && <ExportDialog onClose={() => setExporting(false)} />}
       <div className="tunnel-slot">
         <TunnelControl />
