@@ -190,6 +190,36 @@ pub async fn click(client: &Client, testid: &str) {
     }
 }
 
+/// Clicks the element matching `css` with a modifier key held, as Ctrl+click or Shift+click:
+/// `modifier` is WebDriver's code for the key, e.g. [`CONTROL`] or [`SHIFT`].
+pub async fn modifier_click(client: &Client, css: &str, modifier: char) -> anyhow::Result<()> {
+    use fantoccini::actions::{
+        Actions, InputSource, KeyAction, KeyActions, MOUSE_BUTTON_LEFT, MouseActions, PointerAction,
+    };
+    let element = client.find(Locator::Css(css)).await?;
+    let tick = Duration::from_millis(10);
+    let keys = KeyActions::new("modifier".into())
+        .then(KeyAction::Down { value: modifier })
+        .pause(tick)
+        .pause(tick)
+        .pause(tick)
+        .then(KeyAction::Up { value: modifier });
+    let mouse = MouseActions::new("mouse".into())
+        .pause(tick)
+        .then(PointerAction::MoveToElement { element, duration: None, x: 0.0, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT })
+        .pause(tick);
+    client.perform_actions(Actions::from(keys).and(mouse)).await?;
+    client.release_actions().await?;
+    Ok(())
+}
+
+/// WebDriver's code for the Control key.
+pub const CONTROL: char = '\u{E009}';
+/// WebDriver's code for the Shift key.
+pub const SHIFT: char = '\u{E008}';
+
 /// Sets the value of a React-controlled input, select or textarea the way a user's typing
 /// would: through the native value setter, then an `input` and a `change` event.
 pub async fn fill(client: &Client, testid: &str, value: &str) -> anyhow::Result<()> {

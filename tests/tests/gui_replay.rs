@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fantoccini::{Client, Locator};
-use hookscope_e2e::gui::{TIMEOUT, click, fill, select, wait_rows, wait_text, with_app};
+use hookscope_e2e::gui::{
+    CONTROL, SHIFT, TIMEOUT, click, fill, modifier_click, select, wait_rows, wait_text, with_app,
+};
 use hookscope_e2e::{Serve, cli_with_env, exchange, fleiko_headers, list_json, request, wait_for};
 use tokio::time::sleep;
 
@@ -169,6 +171,88 @@ async fn send_a_signed_sample_from_the_dialog() {
         });
         anyhow::ensure!(received["signature"] == "valid", "{received}");
         anyhow::ensure!(received["eventType"] == "job.cancelled", "{received}");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marked_deliveries_replay_in_order_and_export() {
+    let data = tempfile::tempdir().unwrap();
+    let target_dir = tempfile::tempdir().unwrap();
+    set_secret(data.path());
+    set_secret(target_dir.path());
+    let target = Serve::start(target_dir.path(), &[]);
+    let target_url = target.url("/fleiko");
+    let target_data = target_dir.path().to_path_buf();
+    with_app(data.path(), "gui-replay-marked", |client, addr| async move {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
+        let mut ids = Vec::new();
+        for n in 1..=4 {
+            let body = format!(
+                r#"{{"id":"evt_mark_{n}","type":"job.created","data":{{"job_id":"job_{n}"}}}}"#
+            );
+            let delivery = format!("dlv_mark_{n}");
+            ids.push(post(addr, &fleiko_headers(SECRET, now, &body, &delivery, 1), &body));
+        }
+        wait_rows(&client, |rows| rows.len() == 4, "four deliveries").await;
+        let row = |id: u64| format!("[data-testid=delivery-row][data-id='{id}']");
+
+        // Ctrl+click marks one; a plain click then selects without unmarking; Shift+click
+        // marks the range from the selection; x toggles the selected one.
+        modifier_click(&client, &row(ids[3]), CONTROL).await?;
+        wait_text(&client, "[data-testid=marked-count]", "1 marked").await;
+        select(&client, ids[0]).await;
+        modifier_click(&client, &row(ids[1]), SHIFT).await?;
+        wait_text(&client, "[data-testid=marked-count]", "3 marked").await;
+        let marked =
+            client.find_all(Locator::Css("[data-testid=delivery-row][data-marked]")).await?;
+        let mut marked_ids = Vec::new();
+        for m in marked {
+            marked_ids.push(m.attr("data-id").await?.unwrap_or_default());
+        }
+        marked_ids.sort();
+        let mut want: Vec<String> = [ids[0], ids[1], ids[3]].iter().map(u64::to_string).collect();
+        want.sort();
+        anyhow::ensure!(marked_ids == want, "marked {marked_ids:?}, want {want:?}");
+
+        // Replay the marked three, oldest first, re-signed, to the second serve.
+        click(&client, "marked-replay").await;
+        fill(&client, "marked-replay-url", &target_url).await?;
+        click(&client, "marked-opt-resign").await;
+        click(&client, "marked-replay-send").await;
+        wait_text(&client, "[data-testid=marked-replay-results]", &format!("#{}", ids[3])).await;
+        let arrived = wait_for(TIMEOUT, "three replays at the target", || {
+            let rows = list_json(&target_data, &[]);
+            (rows.len() == 3).then_some(rows)
+        });
+        // Newest first at the target: the reverse of the order they were sent in.
+        let events: Vec<&str> =
+            arrived.iter().rev().map(|r| r["eventId"].as_str().unwrap_or("?")).collect();
+        anyhow::ensure!(events == ["evt_mark_1", "evt_mark_2", "evt_mark_4"], "{events:?}");
+        anyhow::ensure!(arrived.iter().all(|r| r["signature"] == "valid"), "{arrived:?}");
+        let shot = client.screenshot().await?;
+        std::fs::write(hookscope_e2e::artifacts_dir().join("gui-replay-marked-dialog.png"), shot)?;
+        client
+            .execute("document.querySelector('[data-testid=marked-replay-dialog]').close()", vec![])
+            .await?;
+
+        // Export offers the marked deliveries; clearing the marks hides the bar.
+        click(&client, "marked-export").await;
+        let scope = client.find(Locator::Css("[data-testid=export-scope-marked]")).await?;
+        anyhow::ensure!(
+            scope.prop("checked").await?.as_deref() == Some("true"),
+            "marked not chosen"
+        );
+        client
+            .execute("document.querySelector('[data-testid=export-dialog]').close()", vec![])
+            .await?;
+        click(&client, "marked-clear").await;
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        while client.find(Locator::Css("[data-testid=marked-bar]")).await.is_ok() {
+            anyhow::ensure!(std::time::Instant::now() < deadline, "the marked bar stayed");
+            sleep(Duration::from_millis(100)).await;
+        }
         Ok(())
     })
     .await;

@@ -66,6 +66,10 @@ export function App() {
           e.preventDefault();
           dispatch({ type: 'moveSelection', delta: -1 });
           break;
+        case 'x':
+          e.preventDefault();
+          dispatch({ type: 'markSelected' });
+          break;
         case '/':
           e.preventDefault();
           searchRef.current?.focus();

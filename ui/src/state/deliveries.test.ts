@@ -404,3 +404,29 @@ describe('keyboard selection', () => {
     expect(s.selectedId).toBe(1);
   });
 });
+
+describe('marks for bulk actions', () => {
+  const rows = [d(50), d(40), d(30), d(20), d(10)];
+
+  it('toggles one delivery and keeps them oldest first', () => {
+    const s = run(loaded(rows), { type: 'mark', id: 30 }, { type: 'mark', id: 50 }, { type: 'mark', id: 10 });
+    expect(s.marked).toEqual([10, 30, 50]);
+    expect(run(s, { type: 'mark', id: 30 }).marked).toEqual([10, 50]);
+    expect(s.selectedId).toBeNull();
+  });
+
+  it('marks a range from the selection, in either direction', () => {
+    const down = run(loaded(rows), { type: 'select', id: 40 }, { type: 'mark', id: 20, range: true });
+    expect(down.marked).toEqual([20, 30, 40]);
+    const up = run(loaded(rows), { type: 'select', id: 10 }, { type: 'mark', id: 30, range: true });
+    expect(up.marked).toEqual([10, 20, 30]);
+    // Adds to what is already marked.
+    expect(run(up, { type: 'mark', id: 50 }).marked).toEqual([10, 20, 30, 50]);
+  });
+
+  it('marks only the clicked row when nothing is selected, and clears', () => {
+    const s = run(loaded(rows), { type: 'mark', id: 20, range: true });
+    expect(s.marked).toEqual([20]);
+    expect(run(s, { type: 'clearMarks' }).marked).toEqual([]);
+  });
+});

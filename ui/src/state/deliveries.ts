@@ -69,6 +69,11 @@ export interface State {
   selectedId: number | null;
   /** Bumped when the keyboard moves the selection, so the list scrolls it into view. */
   selectionNudge: number;
+  /**
+   * Deliveries marked for a bulk action (replay in order, export), oldest first: the order
+   * they arrived in, which is the order a replay sends them. Independent of the selection.
+   */
+  marked: number[];
 
   /** The user has scrolled away from the top: new rows are counted in `newAbove`. */
   scrolledAway: boolean;
@@ -108,6 +113,7 @@ export const initialState: State = {
   liveWhileLoading: [],
   selectedId: null,
   selectionNudge: 0,
+  marked: [],
   scrolledAway: false,
   newAbove: 0,
   newUnsearched: 0,
@@ -147,6 +153,10 @@ export type Action =
   /** `reveal` scrolls the list to the row (for selections made outside the list). */
   | { type: 'select'; id: number | null; reveal?: boolean }
   | { type: 'moveSelection'; delta: number }
+  /** Toggle one delivery's mark; with `range`, mark every row from the selection to it. */
+  | { type: 'mark'; id: number; range?: boolean }
+  | { type: 'markSelected' }
+  | { type: 'clearMarks' }
   | { type: 'setScrolledAway'; away: boolean };
 
 export const isSearchActive = (f: Filters): boolean => f.search.trim() !== '';
@@ -167,6 +177,28 @@ export function matchesFilters(d: DeliverySummary, f: Filters): boolean {
 }
 
 /** Index of `id` in rows sorted by id descending, or -1. */
+/**
+ * The marks after a ctrl/cmd-click (toggle `id`) or a shift-click (add every loaded row between
+ * the selected one and `id`, both included; `id` alone when nothing is selected).
+ */
+export function markRows(state: Pick<State, 'rows' | 'selectedId' | 'marked'>, id: number, range: boolean): number[] {
+  const marked = new Set(state.marked);
+  if (range) {
+    const to = indexOfId(state.rows, id);
+    const from = state.selectedId === null ? -1 : indexOfId(state.rows, state.selectedId);
+    if (to === -1 || from === -1) {
+      marked.add(id);
+    } else {
+      for (let i = Math.min(from, to); i <= Math.max(from, to); i++) marked.add((state.rows[i] as DeliverySummary).id);
+    }
+  } else if (marked.has(id)) {
+    marked.delete(id);
+  } else {
+    marked.add(id);
+  }
+  return [...marked].sort((a, b) => a - b);
+}
+
 export function indexOfId(rows: readonly DeliverySummary[], id: number): number {
   let lo = 0;
   let hi = rows.length - 1;
@@ -428,6 +460,12 @@ export function reducer(state: State, action: Action): State {
       const id = (state.rows[target] as DeliverySummary).id;
       return { ...state, selectedId: id, selectionNudge: state.selectionNudge + 1 };
     }
+    case 'mark':
+      return { ...state, marked: markRows(state, action.id, action.range ?? false) };
+    case 'markSelected':
+      return state.selectedId === null ? state : { ...state, marked: markRows(state, state.selectedId, false) };
+    case 'clearMarks':
+      return state.marked.length === 0 ? state : { ...state, marked: [] };
     case 'setScrolledAway':
       if (state.scrolledAway === action.away) return state;
       return { ...state, scrolledAway: action.away, newAbove: action.away ? state.newAbove : 0 };

@@ -1,4 +1,4 @@
-import { type RefObject, memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { type RefObject, memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 
 import { type DeliverySummary, listEventTypes } from '../api';
 import { Marker, MethodBadge, ProviderBadge, RefusedBadge, SignatureBadge, StatusBadge } from '../components/Badges';
@@ -11,6 +11,7 @@ import { formatSize } from '../format/size';
 import { formatTime } from '../format/time';
 import { countKey, hasToolbarFilters, indexOfId, isSearchActive, totalCount } from '../state/deliveries';
 import { useStore } from '../state/store';
+import { MarkedBar } from './MarkedBar';
 
 export const ROW_HEIGHT = 30;
 const SEARCH_DEBOUNCE_MS = 200;
@@ -87,12 +88,15 @@ export function DeliveryList({ searchRef }: { searchRef: RefObject<HTMLInputElem
   }, [state.selectionNudge, state.selectedId, rows]);
 
   const select = useCallback((id: number) => dispatch({ type: 'select', id }), [dispatch]);
+  const mark = useCallback((id: number, range: boolean) => dispatch({ type: 'mark', id, range }), [dispatch]);
+  const marked = useMemo(() => new Set(state.marked), [state.marked]);
   const searchActive = isSearchActive(state.filters);
   const visible: DeliverySummary[] = rows.slice(start, end);
 
   return (
     <section className="list-pane" aria-label="Deliveries">
       <ListToolbar searchRef={searchRef} />
+      {state.marked.length > 0 && <MarkedBar ids={state.marked} onClear={() => dispatch({ type: 'clearMarks' })} />}
       <div className="list-header" aria-hidden>
         <span>Time</span>
         <span className="c-sig-head" title="Signature">Sig</span>
@@ -129,7 +133,9 @@ export function DeliveryList({ searchRef }: { searchRef: RefObject<HTMLInputElem
                 delivery={d}
                 index={start + k}
                 selected={d.id === state.selectedId}
+                marked={marked.has(d.id)}
                 onSelect={select}
+                onMark={mark}
               />
             ))}
           </div>
@@ -166,20 +172,32 @@ interface RowProps {
   delivery: DeliverySummary;
   index: number;
   selected: boolean;
+  marked: boolean;
   onSelect: (id: number) => void;
+  onMark: (id: number, range: boolean) => void;
 }
 
-const Row = memo(function Row({ delivery: d, index, selected, onSelect }: RowProps) {
+const Row = memo(function Row({ delivery: d, index, selected, marked, onSelect, onMark }: RowProps) {
   const full = pathWithQuery(d.path, d.query);
   return (
     <div
-      className={`row ${selected ? 'selected' : ''} ${index % 2 ? 'odd' : ''}`}
+      className={`row ${selected ? 'selected' : ''} ${marked ? 'marked' : ''} ${index % 2 ? 'odd' : ''}`}
       role="option"
       aria-selected={selected}
       data-testid="delivery-row"
       data-id={d.id}
+      data-marked={marked || undefined}
       style={{ transform: `translateY(${index * ROW_HEIGHT}px)` }}
-      onClick={() => onSelect(d.id)}
+      title={marked ? 'Marked for a bulk action (Ctrl+click or x to unmark)' : undefined}
+      onClick={(e) => {
+        // Ctrl/Cmd+click marks one delivery, Shift+click a range; a plain click selects.
+        if (e.ctrlKey || e.metaKey || e.shiftKey) {
+          e.preventDefault();
+          onMark(d.id, e.shiftKey);
+        } else {
+          onSelect(d.id);
+        }
+      }}
     >
       <span className="c-time">{formatTime(d.receivedAt)}</span>
       <span className="c-sig">

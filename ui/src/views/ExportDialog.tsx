@@ -9,12 +9,15 @@ import './lab.css';
 
 const EXTENSIONS: Record<ExportFormat, string> = { har: 'har', curl: 'sh', json: 'json' };
 
-/** Export the selected or every delivery (HAR, curl, JSON) to a file or the clipboard; import HAR. */
+/** Export the marked, the selected or every delivery (HAR, curl, JSON) to a file or the clipboard; import HAR. */
 export function ExportDialog({ onClose }: { onClose: () => void }) {
   const { state } = useStore();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const selected = state.selectedId;
-  const [scope, setScope] = useState<'all' | 'selected'>(selected !== null ? 'selected' : 'all');
+  const marked = state.marked;
+  const [scope, setScope] = useState<'all' | 'selected' | 'marked'>(
+    marked.length > 0 ? 'marked' : selected !== null ? 'selected' : 'all',
+  );
   const [format, setFormat] = useState<ExportFormat>('har');
   const [path, setPath] = useState('');
   const [importPath, setImportPath] = useState('');
@@ -30,8 +33,8 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
     };
   }, []);
 
-  const ids = scope === 'selected' && selected !== null ? [selected] : [];
-  const what = ids.length > 0 ? `delivery #${ids[0]}` : 'every delivery';
+  const ids = scope === 'marked' ? marked : scope === 'selected' && selected !== null ? [selected] : [];
+  const what = ids.length === 0 ? 'every delivery' : ids.length === 1 ? `delivery #${ids[0]}` : `${ids.length} deliveries`;
 
   const run = async (action: () => Promise<string>) => {
     setBusy(true);
@@ -115,6 +118,17 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
                   onChange={() => setScope('selected')}
                 />
                 Selected {selected !== null ? `(#${selected})` : '(none)'}
+              </label>
+              <label className="lab-check" title="Ctrl+click or Shift+click rows (or press x) to mark them">
+                <input
+                  type="radio"
+                  name="export-scope"
+                  data-testid="export-scope-marked"
+                  disabled={marked.length === 0}
+                  checked={scope === 'marked'}
+                  onChange={() => setScope('marked')}
+                />
+                Marked ({marked.length})
               </label>
               <select data-testid="export-format-select" value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} aria-label="Format">
                 <option value="har">HAR 1.2</option>
