@@ -153,6 +153,8 @@ function Editor({ draft, delivery }: { draft: ReplayDraft; delivery: DeliverySum
             data-testid="replay-headers"
             spellCheck={false}
             value={form.headersText}
+            // As tall as the headers (within reason), so the body editor stays in view.
+            rows={Math.min(14, Math.max(4, form.headersText.split('\n').length + 1))}
             onChange={(e) => set({ headersText: e.target.value })}
           />
         </label>
