@@ -1,9 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 
 import { ApiError } from '../api';
 import { type ExportFormat, exportDeliveries, exportDeliveriesToFile, importHarFile } from '../api/lab';
 import { copyText } from '../components/clipboard';
-import { CloseIcon } from '../components/icons';
+import { Modal } from '../components/Modal';
 import { useStore } from '../state/store';
 import './lab.css';
 
@@ -12,7 +12,6 @@ const EXTENSIONS: Record<ExportFormat, string> = { har: 'har', curl: 'sh', json:
 /** Export the marked, the selected or every delivery (HAR, curl, JSON) to a file or the clipboard; import HAR. */
 export function ExportDialog({ onClose }: { onClose: () => void }) {
   const { state } = useStore();
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const selected = state.selectedId;
   const marked = state.marked;
   const [scope, setScope] = useState<'all' | 'selected' | 'marked'>(
@@ -24,14 +23,6 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState<{ kind: 'ok' | 'err'; text: string } | null>(null);
   const [manual, setManual] = useState<string | null>(null);
-
-  useEffect(() => {
-    const el = dialogRef.current;
-    if (el && !el.open) el.showModal();
-    return () => {
-      if (el?.open) el.close();
-    };
-  }, []);
 
   const ids = scope === 'marked' ? marked : scope === 'selected' && selected !== null ? [selected] : [];
   const what = ids.length === 0 ? 'every delivery' : ids.length === 1 ? `delivery #${ids[0]}` : `${ids.length} deliveries`;
@@ -78,26 +69,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
     });
 
   return (
-    <dialog
-      ref={dialogRef}
-      className="settings-dialog export-dialog"
-      aria-labelledby="export-dialog-title"
-      data-testid="export-dialog"
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-      onKeyDown={(e) => e.stopPropagation()}
-    >
-      <div className="settings-form">
-        <header className="dialog-head">
-          <h2 id="export-dialog-title">Export and import</h2>
-          <span className="spacer" />
-          <button type="button" className="icon-btn" aria-label="Close" title="Close" onClick={onClose}>
-            <CloseIcon />
-          </button>
-        </header>
-        <div className="dialog-body">
+    <Modal title="Export and import" className="export-dialog" testId="export-dialog" onClose={onClose}>
           <section className="lab-section" aria-label="Export">
             <header className="lab-head">
               <h3>Export</h3>
@@ -186,8 +158,6 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             </p>
           )}
           {manual !== null && <textarea className="mono" readOnly value={manual} data-testid="export-manual" aria-label="Export text to copy" />}
-        </div>
-      </div>
-    </dialog>
+    </Modal>
   );
 }

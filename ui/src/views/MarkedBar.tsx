@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 
 import { ApiError, type ReplayResult, getReplayDraft, replayDeliveries } from '../api';
-import { CloseIcon } from '../components/icons';
+import { Modal } from '../components/Modal';
 import { NO_OPTIONS, outcome } from '../state/replayForm';
 import { ExportDialog } from './ExportDialog';
 import './replay/replay.css';
@@ -32,20 +32,11 @@ export function MarkedBar({ ids, onClear }: { ids: number[]; onClear: () => void
 
 /** Replays the marked deliveries one after another, oldest first, to one target. */
 function MarkedReplayDialog({ ids, onClose }: { ids: number[]; onClose: () => void }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const [url, setUrl] = useState('');
   const [options, setOptions] = useState(NO_OPTIONS);
   const [sending, setSending] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
   const [results, setResults] = useState<ReplayResult[] | null>(null);
-
-  useEffect(() => {
-    const el = dialogRef.current;
-    if (el && !el.open) el.showModal();
-    return () => {
-      if (el?.open) el.close();
-    };
-  }, []);
 
   // Start from where the first delivery's endpoint was replayed to last time.
   const first = ids[0];
@@ -87,26 +78,7 @@ function MarkedReplayDialog({ ids, onClose }: { ids: number[]; onClose: () => vo
   );
 
   return (
-    <dialog
-      ref={dialogRef}
-      className="settings-dialog"
-      aria-labelledby="marked-replay-title"
-      data-testid="marked-replay-dialog"
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-      onKeyDown={(e) => e.stopPropagation()}
-    >
-      <div className="settings-form">
-        <header className="dialog-head">
-          <h2 id="marked-replay-title">Replay {ids.length} deliveries in order</h2>
-          <span className="spacer" />
-          <button type="button" className="icon-btn" aria-label="Close" title="Close" onClick={onClose}>
-            <CloseIcon />
-          </button>
-        </header>
-        <div className="dialog-body">
+    <Modal title={`Replay ${ids.length} deliveries in order`} testId="marked-replay-dialog" onClose={onClose}>
           <p className="muted">
             Oldest first: {ids.map((id) => `#${id}`).join(', ')}. Each is sent as captured, with its own query, to the
             target below; the next waits for the previous one's answer.
@@ -155,8 +127,6 @@ function MarkedReplayDialog({ ids, onClose }: { ids: number[]; onClose: () => vo
               ))}
             </ol>
           )}
-        </div>
-      </div>
-    </dialog>
+    </Modal>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 
 import {
   ApiError,
@@ -10,7 +10,7 @@ import {
   listSamples,
   sendSample,
 } from '../../api';
-import { CloseIcon } from '../../components/icons';
+import { Modal } from '../../components/Modal';
 import { PROVIDERS, PROVIDER_NAMES } from '../../format/provider';
 import { useAsync } from '../../state/useAsync';
 import { Outcome } from './Outcome';
@@ -20,7 +20,6 @@ const DEFAULT_URL = 'http://localhost:3000/webhooks';
 
 /** Sends a provider's ready-made delivery of one documented event, signed with an endpoint's secret. */
 export function SampleDialog({ onClose }: { onClose: () => void }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
   const samples = useAsync(() => listSamples(), []);
   const endpoints = useAsync(() => listEndpointSettings(), []);
   const [provider, setProvider] = useState<ProviderId>('fleiko');
@@ -30,14 +29,6 @@ export function SampleDialog({ onClose }: { onClose: () => void }) {
   const [sending, setSending] = useState(false);
   const [result, setResult] = useState<ReplayResult | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-
-  useEffect(() => {
-    const el = dialogRef.current;
-    if (el && !el.open) el.showModal();
-    return () => {
-      if (el?.open) el.close();
-    };
-  }, []);
 
   const events: SampleInfo[] = samples.status === 'ok' ? samples.value.filter((s) => s.provider === provider) : [];
   const chosen = events.find((s) => s.event === event) ?? events[0];
@@ -59,26 +50,25 @@ export function SampleDialog({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <dialog
-      ref={dialogRef}
-      className="settings-dialog sample-dialog"
-      aria-labelledby="sample-dialog-title"
-      data-testid="sample-dialog"
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-    >
-      <div className="settings-form">
-        <div className="dialog-head">
-          <h2 id="sample-dialog-title">Send sample</h2>
-          <span className="dialog-sub">a signed delivery of a documented event</span>
+    <Modal
+      title="Send sample"
+      subtitle="a signed delivery of a documented event"
+      className="sample-dialog"
+      testId="sample-dialog"
+      closeTestId="sample-close"
+      onClose={onClose}
+      footer={
+        <>
           <span className="spacer" />
-          <button type="button" className="icon-btn" aria-label="Close" data-testid="sample-close" onClick={onClose}>
-            <CloseIcon />
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Close
           </button>
-        </div>
-        <div className="dialog-body">
+          <button type="button" className="btn btn-primary" data-testid="sample-send" disabled={!chosen || sending} onClick={() => void send()}>
+            {sending ? 'Sending…' : 'Send'}
+          </button>
+        </>
+      }
+    >
           <label>
             Provider
             <select
@@ -134,17 +124,6 @@ export function SampleDialog({ onClose }: { onClose: () => void }) {
             </p>
           )}
           {result && <Outcome record={result.record} notes={result.notes} />}
-        </div>
-        <div className="dialog-foot">
-          <span className="spacer" />
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Close
-          </button>
-          <button type="button" className="btn btn-primary" data-testid="sample-send" disabled={!chosen || sending} onClick={() => void send()}>
-            {sending ? 'Sending…' : 'Send'}
-          </button>
-        </div>
-      </div>
-    </dialog>
+    </Modal>
   );
 }

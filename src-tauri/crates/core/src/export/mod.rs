@@ -6,7 +6,7 @@
 
 mod curl;
 mod har;
-mod time;
+pub mod time;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
