@@ -60,6 +60,10 @@ export function DetailPane() {
               <kbd>Esc</kbd>
             </dt>
             <dd>clear search</dd>
+            <dt>
+              <kbd>x</kbd>
+            </dt>
+            <dd>mark for replay in order or export (also Ctrl/Shift+click)</dd>
           </dl>
         </div>
       ) : (
