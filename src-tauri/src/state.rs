@@ -26,11 +26,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&Store) -> Result<T, hookscope_core::store::StoreError> + Send + 'static,
     ) -> CommandResult<T> {
-        let store = self.store.clone();
-        tauri::async_runtime::spawn_blocking(move || f(&store))
-            .await
-            .map_err(|e| CommandError::Task(e.to_string()))?
-            .map_err(CommandError::from)
+        blocking(self.store.clone(), f).await
     }
 
     /// Runs a blocking registry call (endpoints, secrets) off the async runtime's workers.
@@ -38,11 +34,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&Registry) -> Result<T, RegistryError> + Send + 'static,
     ) -> CommandResult<T> {
-        let registry = self.registry.clone();
-        tauri::async_runtime::spawn_blocking(move || f(&registry))
-            .await
-            .map_err(|e| CommandError::Task(e.to_string()))?
-            .map_err(CommandError::from)
+        blocking(self.registry.clone(), f).await
     }
 
     /// Like [`Self::registry`] for changes, which the listener then picks up at once.
@@ -65,11 +57,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&Registry) -> Result<T, ReplayError> + Send + 'static,
     ) -> CommandResult<T> {
-        let registry = self.registry.clone();
-        tauri::async_runtime::spawn_blocking(move || f(&registry))
-            .await
-            .map_err(|e| CommandError::Task(e.to_string()))?
-            .map_err(CommandError::from)
+        blocking(self.registry.clone(), f).await
     }
 
     /// Runs a blocking Flovi client call (settings, validation, history) off the async
@@ -78,11 +66,7 @@ impl AppState {
         &self,
         f: impl FnOnce(&FloviClient) -> Result<T, FloviError> + Send + 'static,
     ) -> CommandResult<T> {
-        let flovi = self.flovi.clone();
-        tauri::async_runtime::spawn_blocking(move || f(&flovi))
-            .await
-            .map_err(|e| CommandError::Task(e.to_string()))?
-            .map_err(CommandError::from)
+        blocking(self.flovi.clone(), f).await
     }
 
     /// Runs a blocking tunnel call (settings, start, stop) off the async runtime's workers.
@@ -90,10 +74,24 @@ impl AppState {
         &self,
         f: impl FnOnce(&TunnelService) -> Result<T, TunnelError> + Send + 'static,
     ) -> CommandResult<T> {
-        let tunnel = self.tunnel.clone().ok_or(CommandError::NoListener)?;
-        tauri::async_runtime::spawn_blocking(move || f(&tunnel))
-            .await
-            .map_err(|e| CommandError::Task(e.to_string()))?
-            .map_err(CommandError::from)
+        blocking(self.tunnel.clone().ok_or(CommandError::NoListener)?, f).await
     }
+}
+
+/// Runs `f` on `owner` on a blocking thread, away from the async runtime's workers, and maps
+/// both a lost task and `f`'s own error to the command error.
+async fn blocking<S, T, E>(
+    owner: S,
+    f: impl FnOnce(&S) -> Result<T, E> + Send + 'static,
+) -> CommandResult<T>
+where
+    S: Send + 'static,
+    T: Send + 'static,
+    E: Send + 'static,
+    CommandError: From<E>,
+{
+    tauri::async_runtime::spawn_blocking(move || f(&owner))
+        .await
+        .map_err(|e| CommandError::Task(e.to_string()))?
+        .map_err(CommandError::from)
 }

@@ -317,17 +317,18 @@ async fn read_body(body: Body, declared: Option<u64>, max: u64) -> BodyOutcome {
 async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Response {
     let started = Instant::now();
     let received_at = now_ms();
-    let (parts, body) = req.into_parts();
-    let info = parts.extensions.get::<ConnInfo>().cloned();
+    let (mut parts, body) = req.into_parts();
+    // Taken, not cloned: the recovered head is moved into the delivery as it is.
+    let mut info = parts.extensions.remove::<ConnInfo>();
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
     // Trust the wire head only if it is the one hyper parsed for this request.
-    let wire = info.as_ref().and_then(|i| i.head.as_ref()).filter(|h| {
+    let wire = info.as_mut().and_then(|i| i.head.take()).filter(|h| {
         h.method == method && parts.uri.path_and_query().is_some_and(|pq| h.target == pq.as_str())
     });
     let headers = match wire {
-        Some(head) => head.headers.clone(),
+        Some(head) => head.headers,
         None => parts
             .headers
             .iter()
