@@ -348,7 +348,10 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         .find(|e| under_prefix(&path, &e.settings.path_prefix))
         .cloned();
 
-    let (body, body_size, status, problem) = match read_body(body, declared, state.max_body).await {
+    let outcome = read_body(body, declared, state.max_body).await;
+    // From here to the queue is work on this thread only: let the writer wait for it.
+    let coming = state.writer.coming();
+    let (body, body_size, status, problem) = match outcome {
         BodyOutcome::Complete(bytes) => {
             let size = bytes.len() as u64;
             (Some(bytes), size, StatusCode::OK, None)
@@ -413,7 +416,7 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         response_latency_us: (started.elapsed() + plan.delay).as_micros() as i64,
         analysis,
     };
-    match state.writer.insert(delivery).await {
+    match coming.insert(delivery).await {
         Ok(summary) => match problem {
             None => match outgoing {
                 Some((config, request)) if config.mode == ForwardMode::Proxy => {

@@ -518,7 +518,12 @@ fn decode_with(req: &RequestView, depth: Depth) -> Decoded {
     }
     let header_event = req.header_text(EVENT_HEADER).filter(|e| !e.is_empty());
     let mut e = FleikoEvent::default();
-    match json::parse_lenient(req.body) {
+    // A brief look reads the envelope and objects only, never inside arrays.
+    let parsed = match depth {
+        Depth::Full => json::parse_lenient(req.body),
+        Depth::Brief => json::parse_lenient_without_arrays(req.body),
+    };
+    match parsed {
         Ok((body, lenient)) => {
             if lenient {
                 decoded.notes.push(

@@ -12,14 +12,94 @@ const MAX_DEPTH: usize = 128;
 /// The parsed body, and whether it needed repairs (comments, `{..}` placeholders, trailing
 /// commas: the provider docs' examples contain all three).
 pub(crate) fn parse_lenient(body: &[u8]) -> Result<(Value, bool), String> {
-    let strict_error = match serde_json::from_slice::<Value>(body) {
+    parse_lenient_with(body, |bytes| serde_json::from_slice(bytes))
+}
+
+/// As [`parse_lenient`], but every array comes back empty: for lookups that never look inside
+/// arrays (a provider's envelope and ids), at a fraction of the cost on bodies that are mostly
+/// line items. The whole body is still checked to be JSON.
+pub(crate) fn parse_lenient_without_arrays(body: &[u8]) -> Result<(Value, bool), String> {
+    use serde::de::DeserializeSeed;
+    parse_lenient_with(body, |bytes| {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let value = WithoutArrays.deserialize(&mut de)?;
+        de.end()?;
+        Ok(value)
+    })
+}
+
+fn parse_lenient_with(
+    body: &[u8],
+    parse: impl Fn(&[u8]) -> serde_json::Result<Value>,
+) -> Result<(Value, bool), String> {
+    let strict_error = match parse(body) {
         Ok(v) => return Ok((v, false)),
         Err(e) => e.to_string(),
     };
     let text = String::from_utf8_lossy(body);
-    match serde_json::from_str::<Value>(&repair(&text)) {
+    match parse(repair(&text).as_bytes()) {
         Ok(v) => Ok((v, true)),
         Err(_) => Err(strict_error),
+    }
+}
+
+/// Builds a [`Value`] whose arrays are skipped (checked, not kept).
+struct WithoutArrays;
+
+impl<'de> serde::de::DeserializeSeed<'de> for WithoutArrays {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for WithoutArrays {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Value::Array(Vec::new()))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            object.insert(key, map.next_value_seed(WithoutArrays)?);
+        }
+        Ok(Value::Object(object))
     }
 }
 
@@ -490,6 +570,26 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn parse_without_arrays_keeps_everything_else() {
+        let body = br#"{"id":"evt_1","n":-3,"f":1.5,"ok":true,"none":null,
+            "data":{"items":[{"sku":"a"},[1,2]],"job":{"id":"j1"}},"list":[1]}"#;
+        let (full, _) = parse_lenient(body).unwrap();
+        let (brief, lenient) = parse_lenient_without_arrays(body).unwrap();
+        assert!(!lenient);
+        let mut expected = full.clone();
+        expected["data"]["items"] = Value::Array(Vec::new());
+        expected["list"] = Value::Array(Vec::new());
+        assert_eq!(brief, expected);
+        // Still a full check of the syntax, inside arrays too, and still lenient.
+        assert!(parse_lenient_without_arrays(br#"{"a":[1,}]}"#).is_err());
+        assert!(parse_lenient_without_arrays(br#"{"a":[1] x}"#).is_err());
+        let (repaired, lenient) = parse_lenient_without_arrays(b"{\"a\": [1,], // c\n}").unwrap();
+        assert!(lenient);
+        assert_eq!(repaired, serde_json::json!({ "a": [] }));
+    }
+
     use super::*;
 
     #[test]

@@ -1,6 +1,7 @@
 //! SQLite storage: one writer thread commits captured deliveries in groups; readers use their
 //! own connections, so the CLI and the UI can read while the listener writes.
 
+mod checkpoint;
 pub mod endpoints;
 pub mod flovi;
 pub mod headers;
@@ -23,7 +24,7 @@ pub use model::{
     Endpoint, EndpointCount, EndpointInput, EndpointSettings, NewDelivery,
 };
 pub use query::status_text;
-pub use writer::Writer;
+pub use writer::{Coming, Writer};
 
 /// The database file inside a data dir.
 pub const DB_FILE: &str = "hookscope.db";
@@ -63,6 +64,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0004_replay.sql")),
         M::up(include_str!("migrations/0005_forward.sql")),
         M::up(include_str!("migrations/0006_tunnel.sql")),
+        M::up(include_str!("migrations/0007_search.sql")),
     ])
 }
 
@@ -163,11 +165,17 @@ impl Store {
             SyncMode::Full => "FULL",
         };
         conn.pragma_update(None, "synchronous", sync)?;
-        // A bigger cache and rarer checkpoints keep the single writer off the disk's
-        // critical path during bursts; readers do not need either.
+        // A bigger cache keeps the single writer off the disk during bursts.
         conn.pragma_update(None, "cache_size", -8_192)?;
-        conn.pragma_update(None, "wal_autocheckpoint", 8_192)?;
-        let writer = Writer::start(conn, self.inner.events.clone(), self.inner.options.retention)?;
+        // Checkpoints run on a thread of their own, never inside the writer's commits.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = checkpoint::Checkpointer::start(self.inner.path.clone())?;
+        let writer = Writer::start(
+            conn,
+            checkpointer,
+            self.inner.events.clone(),
+            self.inner.options.retention,
+        )?;
         *slot = Some(writer.clone());
         Ok(writer)
     }
@@ -351,5 +359,53 @@ mod search_tests {
             assert_eq!(search(&store, text), *want, "indexed search for {text:?}");
             assert_eq!(before, *want, "search for {text:?} racing the index");
         }
+    }
+
+    /// Rows matching `text` in the search index itself, pruned or not.
+    fn indexed_matches(store: &Store, text: &str) -> i64 {
+        store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT count(*) FROM deliveries_fts WHERE deliveries_fts MATCH ?1",
+                    [text],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap()
+    }
+
+    async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+        for _ in 0..300 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
+
+    #[tokio::test]
+    async fn pruned_deliveries_leave_the_search_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::open(dir.path(), StoreOptions { retention: 3, ..StoreOptions::default() })
+                .unwrap();
+        let writer = store.writer().unwrap();
+        for n in 0..3 {
+            writer.insert(delivery(&format!("/old{n}"), "alpha report")).await.unwrap();
+        }
+        wait_for("the first rows to be indexed", || indexed_upto(&store) == 3).await;
+        assert_eq!(indexed_matches(&store, "alpha"), 3);
+        for n in 0..3 {
+            writer.insert(delivery(&format!("/new{n}"), "beta report")).await.unwrap();
+        }
+        wait_for("the old rows to be pruned and the new indexed", || {
+            store.count().unwrap() == 3 && indexed_upto(&store) == 6
+        })
+        .await;
+        assert_eq!(indexed_matches(&store, "alpha"), 0, "pruned rows are forgotten");
+        assert_eq!(indexed_matches(&store, "beta"), 3);
+        assert_eq!(indexed_matches(&store, "report"), 3);
+        assert_eq!(search(&store, "report"), ["/new2", "/new1", "/new0"]);
     }
 }

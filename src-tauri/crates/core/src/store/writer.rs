@@ -2,16 +2,22 @@
 //! each sender. Under load a group holds many deliveries and costs one commit.
 //!
 //! Work that does not make a delivery durable — the search index and retention pruning — runs
-//! when the queue is empty, or in bounded slices when it falls too far behind, so it never
-//! delays a provider's answer. Searches cover the rows not yet indexed on their own (see
+//! in bounded slices when the queue is empty, so it never delays a provider's answer for
+//! long. While deliveries keep coming, both take slices of at most a quarter of the writer's
+//! time: pruning once it falls too far behind, indexing while deliveries arrive slowly enough
+//! for it to keep pace. In a flood indexing waits for the flood to end, so the flood is taken
+//! at full speed and rows pruned before their turn are never indexed at all. Searches cover the rows not yet indexed on their own (see
 //! `query::list`).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use super::checkpoint::Checkpointer;
 use super::{DeliverySummary, NewDelivery, Result, StoreError, headers};
 
 /// The most deliveries one transaction takes, so one group never delays the next too long.
@@ -20,12 +26,20 @@ const MAX_GROUP: usize = 512;
 const MAX_INDEXED_BODY: usize = 64 * 1024;
 /// Rows indexed or pruned per background slice when the writer is otherwise idle.
 const SLICE: u64 = 500;
-/// Rows per slice taken between busy commits: small, so answers wait only briefly.
+/// Rows pruned per slice between busy commits: small, so answers wait only briefly.
 const BUSY_SLICE: u64 = 64;
+/// Rows indexed per slice between commits while deliveries arrive slowly enough.
+const INDEX_SLICE: u64 = 64;
+/// While deliveries keep coming, background slices take at most one part in this many of
+/// the writer's time, so a request arriving during one waits a slice at most.
+const BUSY_SHARE: u32 = 4;
+/// Deliveries per second below which indexing keeps pace with arrivals; above it (a flood,
+/// a load test), indexing waits for the queue to go quiet so every core serves captures.
+const INDEX_BELOW_RATE: u64 = 5_000;
+/// How long a commit waits at most for deliveries announced as coming.
+const GATHER: Duration = Duration::from_micros(200);
 /// How long the queue must stay empty before background work starts.
 const QUIET: Duration = Duration::from_millis(100);
-/// Past this many unindexed rows, indexing takes slices even while deliveries keep coming.
-const MAX_INDEX_LAG: u64 = 100_000;
 /// Past retention plus this many rows, pruning takes slices even while deliveries keep coming.
 const MAX_PRUNE_LAG: u64 = 5_000;
 
@@ -37,6 +51,7 @@ struct Prepared {
     headers_raw: Vec<u8>,
     sha256: Option<String>,
     content_type: Option<String>,
+    signature_detail: Option<String>,
 }
 
 type Job = (Prepared, oneshot::Sender<Result<DeliverySummary>>);
@@ -45,27 +60,76 @@ type Job = (Prepared, oneshot::Sender<Result<DeliverySummary>>);
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Job>,
+    /// Deliveries announced with [`Writer::coming`] and not yet queued.
+    coming: Arc<AtomicUsize>,
 }
 
 impl Writer {
     pub(super) fn start(
         conn: Connection,
+        checkpointer: Checkpointer,
         events: broadcast::Sender<DeliverySummary>,
         retention: u64,
     ) -> Result<Self> {
         let (tx, rx) = mpsc::channel(4 * MAX_GROUP);
         let state = Background::load(&conn, retention)?;
+        let coming = Arc::new(AtomicUsize::new(0));
+        let queue = Queue { rx, coming: coming.clone() };
         std::thread::Builder::new()
             .name("hookscope-writer".into())
-            .spawn(move || run(conn, rx, events, state))
+            .spawn(move || run(conn, queue, &checkpointer, events, state))
             .map_err(|_| StoreError::WriterStopped)?;
-        Ok(Self { tx })
+        Ok(Self { tx, coming })
     }
 
     /// Stores a delivery and returns once it is committed.
     pub async fn insert(&self, delivery: NewDelivery) -> Result<DeliverySummary> {
+        self.coming().insert(delivery).await
+    }
+
+    /// Tells the writer a delivery is on its way (its body is read and is being analysed), so
+    /// a commit that would otherwise start without it waits a moment and takes it along.
+    pub fn coming(&self) -> Coming {
+        self.coming.fetch_add(1, Ordering::AcqRel);
+        Coming { writer: self.clone(), sent: false }
+    }
+}
+
+/// A delivery the writer expects; see [`Writer::coming`]. Dropping it unsent withdraws it.
+pub struct Coming {
+    writer: Writer,
+    sent: bool,
+}
+
+impl Coming {
+    /// Stores the delivery and returns once it is committed.
+    pub async fn insert(mut self, delivery: NewDelivery) -> Result<DeliverySummary> {
         // Hashing and encoding happen here, on the caller's thread, not the single writer's.
-        let prepared = Prepared {
+        let prepared = Prepared::new(delivery);
+        let (done, wait) = oneshot::channel();
+        let sent = self.writer.tx.send((prepared, done)).await;
+        self.withdraw();
+        sent.map_err(|_| StoreError::WriterStopped)?;
+        wait.await.map_err(|_| StoreError::WriterStopped)?
+    }
+
+    fn withdraw(&mut self) {
+        if !std::mem::replace(&mut self.sent, true) {
+            self.writer.coming.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+impl Drop for Coming {
+    fn drop(&mut self) {
+        self.withdraw();
+    }
+}
+
+impl Prepared {
+    fn new(delivery: NewDelivery) -> Self {
+        let verification = delivery.analysis.verification.as_ref();
+        Self {
             headers_raw: headers::encode(&delivery.headers),
             sha256: delivery.body.as_ref().map(|b| hex::encode(Sha256::digest(b))),
             content_type: delivery
@@ -73,11 +137,9 @@ impl Writer {
                 .iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case(b"content-type"))
                 .map(|(_, v)| String::from_utf8_lossy(v).into_owned()),
+            signature_detail: verification.and_then(|v| serde_json::to_string(v).ok()),
             delivery,
-        };
-        let (done, wait) = oneshot::channel();
-        self.tx.send((prepared, done)).await.map_err(|_| StoreError::WriterStopped)?;
-        wait.await.map_err(|_| StoreError::WriterStopped)?
+        }
     }
 }
 
@@ -112,15 +174,25 @@ impl Background {
         self.index_lag() > 0 || self.prune_lag() > 0
     }
 
-    /// One slice of at most `slice` rows of background work; errors are logged, and the
-    /// slice retried later.
+    /// One slice of at most `slice` rows of each kind of background work.
     fn step(&mut self, conn: &mut Connection, slice: u64) {
+        self.prune_step(conn, slice);
+        self.index_step(conn, slice);
+    }
+
+    /// Prunes up to `slice` of the rows past retention; errors are logged, and the slice
+    /// retried later.
+    fn prune_step(&mut self, conn: &mut Connection, slice: u64) {
         if self.prune_lag() > 0 {
             match prune(conn, self.prune_lag().min(slice)) {
                 Ok(removed) => self.stored = self.stored.saturating_sub(removed),
                 Err(err) => tracing::warn!("pruning old deliveries failed: {err}"),
             }
         }
+    }
+
+    /// Indexes up to `slice` rows for search; rows pruned before their turn are skipped.
+    fn index_step(&mut self, conn: &mut Connection, slice: u64) {
         if self.index_lag() > 0 {
             match index(conn, self.indexed_upto, slice) {
                 Ok(upto) => self.indexed_upto = upto,
@@ -130,9 +202,72 @@ impl Background {
     }
 }
 
+/// Deliveries committed per second, over the last whole second.
+struct Rate {
+    since: Instant,
+    count: u64,
+    last: u64,
+}
+
+impl Default for Rate {
+    fn default() -> Self {
+        Self { since: Instant::now(), count: 0, last: 0 }
+    }
+}
+
+impl Rate {
+    fn add(&mut self, n: u64) {
+        self.count += n;
+        let elapsed = self.since.elapsed();
+        if elapsed >= Duration::from_secs(1) {
+            self.last = (self.count as f64 / elapsed.as_secs_f64()) as u64;
+            self.since = Instant::now();
+            self.count = 0;
+        }
+    }
+
+    /// The last whole second's rate, or this second's so far if that is already higher.
+    fn per_second(&self) -> u64 {
+        self.last.max(self.count)
+    }
+}
+
+/// The writer's side of the queue.
+struct Queue {
+    rx: mpsc::Receiver<Job>,
+    coming: Arc<AtomicUsize>,
+}
+
+impl Queue {
+    /// Adds what is queued to `group`; while deliveries are announced as coming, waits for
+    /// them until `deadline`. Each commit writes the pages it touches whatever its size, so
+    /// under load one commit of many deliveries costs far less than many commits of a few;
+    /// with nothing announced (a quiet listener) the commit starts at once.
+    fn gather(&mut self, group: &mut Vec<Job>, timer: &tokio::runtime::Runtime, deadline: Instant) {
+        while group.len() < MAX_GROUP {
+            match self.rx.try_recv() {
+                Ok(job) => group.push(job),
+                Err(mpsc::error::TryRecvError::Disconnected) => return,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if self.coming.load(Ordering::Acquire) == 0 || left.is_zero() {
+                        return;
+                    }
+                    match timer.block_on(async { tokio::time::timeout(left, self.rx.recv()).await })
+                    {
+                        Ok(Some(job)) => group.push(job),
+                        Ok(None) | Err(_) => return,
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn run(
     mut conn: Connection,
-    mut rx: mpsc::Receiver<Job>,
+    mut queue: Queue,
+    checkpointer: &Checkpointer,
     events: broadcast::Sender<DeliverySummary>,
     mut background: Background,
 ) {
@@ -143,8 +278,11 @@ fn run(
     };
     let mut group = Vec::with_capacity(MAX_GROUP);
     let mut last_commit = Instant::now();
+    let mut rate = Rate::default();
+    let mut next_busy_step = Instant::now();
     loop {
         // Background work waits for a quiet moment, so a burst is answered at full speed.
+        let rx = &mut queue.rx;
         let first = match rx.try_recv() {
             Ok(job) => job,
             Err(mpsc::error::TryRecvError::Empty) if background.pending() => {
@@ -154,6 +292,7 @@ fn run(
                     Ok(None) => break,
                     Err(_) => {
                         background.step(&mut conn, SLICE);
+                        checkpointer.nudge();
                         continue;
                     }
                 }
@@ -165,20 +304,19 @@ fn run(
             Err(mpsc::error::TryRecvError::Disconnected) => break,
         };
         group.push(first);
-        while group.len() < MAX_GROUP {
-            match rx.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        match commit(&mut conn, &group) {
+        queue.gather(&mut group, &timer, Instant::now() + GATHER);
+        rate.add(group.len() as u64);
+        match commit(&mut conn, &mut group) {
             Ok(summaries) => {
                 background.stored += summaries.len() as u64;
                 if let Some(last) = summaries.last() {
                     background.newest = last.id;
                 }
                 for ((_, done), summary) in group.drain(..).zip(summaries) {
-                    let _ = events.send(summary.clone());
+                    // Nobody watching (a headless `serve`): no copy to announce.
+                    if events.receiver_count() > 0 {
+                        let _ = events.send(summary.clone());
+                    }
                     let _ = done.send(Ok(summary));
                 }
             }
@@ -191,9 +329,18 @@ fn run(
             }
         }
         last_commit = Instant::now();
-        if background.index_lag() > MAX_INDEX_LAG || background.prune_lag() > MAX_PRUNE_LAG {
-            background.step(&mut conn, BUSY_SLICE);
+        if last_commit >= next_busy_step {
+            if background.prune_lag() > MAX_PRUNE_LAG {
+                background.prune_step(&mut conn, BUSY_SLICE);
+            }
+            if rate.per_second() < INDEX_BELOW_RATE {
+                background.index_step(&mut conn, INDEX_SLICE);
+            }
+            // Leave the next stretch to captures: background work gets at most its share.
+            next_busy_step = Instant::now() + last_commit.elapsed() * (BUSY_SHARE - 1);
         }
+        checkpointer.restart_if_due(&conn);
+        checkpointer.nudge();
     }
     // Leave nothing for the next start to catch up on when stopping cleanly.
     while background.pending() {
@@ -213,7 +360,9 @@ fn immediate(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
     Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
-fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> {
+/// Stores `group` and returns what to answer each sender. The deliveries' fields move into
+/// the answers: the group is answered and dropped next, whatever this returns.
+fn commit(conn: &mut Connection, group: &mut [Job]) -> Result<Vec<DeliverySummary>> {
     let tx = immediate(conn)?;
     let mut out = Vec::with_capacity(group.len());
     {
@@ -230,16 +379,14 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
             tx.prepare_cached("INSERT INTO delivery_bodies (id, body) VALUES (?1, ?2)")?;
         let mut first_of_group = tx
             .prepare_cached("SELECT id FROM deliveries WHERE group_key = ?1 ORDER BY id LIMIT 1")?;
-        for (p, _) in group {
-            let d = &p.delivery;
+        for (p, _) in group.iter_mut() {
+            let d = &mut p.delivery;
             let a = &d.analysis;
             let duplicate_of: Option<i64> = match &a.group_key {
                 Some(key) => first_of_group.query_row([key], |r| r.get(0)).optional()?,
                 None => None,
             };
             let signature = a.verification.as_ref().map(|v| v.status);
-            let signature_detail =
-                a.verification.as_ref().and_then(|v| serde_json::to_string(v).ok());
             insert.execute(params![
                 d.received_at,
                 d.method,
@@ -261,7 +408,7 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
                 a.delivery_key,
                 a.attempt,
                 signature.map(super::query::status_text),
-                signature_detail,
+                p.signature_detail,
                 a.summary,
                 a.group_key,
                 duplicate_of,
@@ -271,28 +418,29 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
             if let Some(body) = &d.body {
                 insert_body.execute(params![id, body.as_ref()])?;
             }
+            let a = &mut d.analysis;
             out.push(DeliverySummary {
                 id,
                 received_at: d.received_at,
-                method: d.method.clone(),
-                path: d.path.clone(),
-                query: d.query.clone(),
+                method: std::mem::take(&mut d.method),
+                path: std::mem::take(&mut d.path),
+                query: d.query.take(),
                 endpoint_id: d.endpoint_id,
-                endpoint: d.endpoint.clone(),
-                provider: d.provider.clone(),
-                content_type: p.content_type.clone(),
+                endpoint: d.endpoint.take(),
+                provider: d.provider.take(),
+                content_type: p.content_type.take(),
                 body_size: d.body_size,
-                body_sha256: p.sha256.clone(),
+                body_sha256: p.sha256.take(),
                 body_stored: d.body.is_some(),
                 response_status: Some(d.response_status),
-                event_type: a.event_type.clone(),
-                event_id: a.event_id.clone(),
+                event_type: a.event_type.take(),
+                event_id: a.event_id.take(),
                 attempt: a.attempt,
                 duplicate_of,
                 signature,
-                signature_detail: a.verification.clone(),
-                summary: a.summary.clone(),
-                via_tunnel: d.via_tunnel.clone(),
+                signature_detail: a.verification.take(),
+                summary: a.summary.take(),
+                via_tunnel: d.via_tunnel.take(),
             });
         }
     }
@@ -303,20 +451,15 @@ fn commit(conn: &mut Connection, group: &[Job]) -> Result<Vec<DeliverySummary>> 
 /// A delivery's text as the search index sees it: id, method and path line, headers, body.
 type SearchDoc = (i64, String, String, Option<String>);
 
-/// The search text of deliveries in `[from, to]` with at most `limit` rows, oldest first:
-/// `(id, path line, headers, body text)`. Indexing and forgetting must see the same text.
-fn search_docs(
-    tx: &rusqlite::Transaction<'_>,
-    from: i64,
-    to: i64,
-    limit: u64,
-) -> Result<Vec<SearchDoc>> {
+/// The search text of at most `limit` deliveries after `after`, oldest first:
+/// `(id, path line, headers, body text)`.
+fn search_docs(tx: &rusqlite::Transaction<'_>, after: i64, limit: u64) -> Result<Vec<SearchDoc>> {
     let mut rows = tx.prepare_cached(
-        "SELECT d.id, d.method, d.path, d.query, d.headers_raw, substr(b.body, 1, ?4)
+        "SELECT d.id, d.method, d.path, d.query, d.headers_raw, substr(b.body, 1, ?3)
          FROM deliveries d LEFT JOIN delivery_bodies b ON b.id = d.id
-         WHERE d.id >= ?1 AND d.id <= ?2 ORDER BY d.id LIMIT ?3",
+         WHERE d.id > ?1 ORDER BY d.id LIMIT ?2",
     )?;
-    let docs = rows.query_map(params![from, to, limit as i64, MAX_INDEXED_BODY as i64], |row| {
+    let docs = rows.query_map(params![after, limit as i64, MAX_INDEXED_BODY as i64], |row| {
         let method: String = row.get(1)?;
         let path: String = row.get(2)?;
         let query: Option<String> = row.get(3)?;
@@ -335,7 +478,7 @@ fn search_docs(
 /// Adds up to `limit` deliveries after `after` to the search index; returns the new high mark.
 fn index(conn: &mut Connection, after: i64, limit: u64) -> Result<i64> {
     let tx = immediate(conn)?;
-    let docs = search_docs(&tx, after + 1, i64::MAX, limit)?;
+    let docs = search_docs(&tx, after, limit)?;
     let Some(upto) = docs.last().map(|d| d.0) else {
         return Ok(after);
     };
@@ -377,30 +520,58 @@ fn search_body(head: &[u8]) -> Option<String> {
 /// Deletes up to `count` of the oldest deliveries; returns how many went.
 fn prune(conn: &mut Connection, count: u64) -> Result<u64> {
     let tx = immediate(conn)?;
-    let cutoff: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM deliveries ORDER BY id LIMIT 1 OFFSET ?1",
-            [count.saturating_sub(1) as i64],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let Some(cutoff) = cutoff else {
+    let (oldest, cutoff): (Option<i64>, Option<i64>) = tx.query_row(
+        "SELECT (SELECT min(id) FROM deliveries),
+                (SELECT id FROM deliveries ORDER BY id LIMIT 1 OFFSET ?1)",
+        [count.saturating_sub(1) as i64],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let (Some(oldest), Some(cutoff)) = (oldest, cutoff) else {
         return Ok(0);
     };
-    {
-        // A contentless index forgets a row only when told the text it indexed for it.
-        let indexed_upto: i64 =
-            tx.query_row("SELECT value FROM meta WHERE key = ?1", [INDEXED_UPTO], |r| r.get(0))?;
-        let mut forget = tx.prepare_cached(
-            "INSERT INTO deliveries_fts (deliveries_fts, rowid, path, headers, body)
-             VALUES ('delete', ?1, ?2, ?3, ?4)",
+    // The search index forgets rows by id. Only the range going now: a range reaching back
+    // to ids forgotten before would walk their leftovers in the index again on every slice.
+    let indexed_upto: i64 =
+        tx.query_row("SELECT value FROM meta WHERE key = ?1", [INDEXED_UPTO], |r| r.get(0))?;
+    if indexed_upto >= oldest {
+        tx.execute(
+            "DELETE FROM deliveries_fts WHERE rowid >= ?1 AND rowid <= ?2",
+            [oldest, cutoff.min(indexed_upto)],
         )?;
-        for (id, line, headers, body) in search_docs(&tx, 0, cutoff.min(indexed_upto), count)? {
-            forget.execute(params![id, line, headers, body])?;
-        }
     }
     tx.execute("DELETE FROM delivery_bodies WHERE id <= ?1", [cutoff])?;
     let removed = tx.execute("DELETE FROM deliveries WHERE id <= ?1", [cutoff])?;
     tx.commit()?;
+
     Ok(removed as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_counts_the_current_second_until_a_whole_one_has_passed() {
+        let mut rate = Rate::default();
+        rate.add(3_000);
+        rate.add(4_000);
+        assert_eq!(rate.per_second(), 7_000, "a flood shows before its first second ends");
+        rate.since -= Duration::from_secs(2);
+        rate.add(1_000);
+        assert!((3_900..=4_000).contains(&rate.per_second()), "{}", rate.per_second());
+    }
+
+    #[tokio::test]
+    async fn a_delivery_announced_and_then_dropped_is_no_longer_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::Store::open(dir.path(), Default::default()).unwrap();
+        let writer = store.writer().unwrap();
+        let coming = writer.coming();
+        let other = writer.coming();
+        assert_eq!(writer.coming.load(Ordering::Acquire), 2);
+        drop(coming);
+        assert_eq!(writer.coming.load(Ordering::Acquire), 1);
+        drop(other);
+        assert_eq!(writer.coming.load(Ordering::Acquire), 0);
+    }
 }
