@@ -14,12 +14,16 @@ use rusqlite::Connection;
 use super::Result;
 
 /// How often the log is copied back while commits keep coming.
-const INTERVAL: Duration = Duration::from_millis(250);
+const INTERVAL: Duration = Duration::from_millis(100);
 /// A log this long (in pages, 32 MiB) is restarted. A log is reused from its start only when
 /// a checkpoint has caught up with the writer, which one running beside a busy writer never
 /// quite does; so once it has copied most of a long log, the writer copies the last few pages
 /// itself, between two commits, and the log starts over.
 const RESTART_PAGES: i64 = 8_192;
+/// Pages at most left for the writer to copy when it restarts the log.
+const RESTART_TAIL: i64 = 256;
+/// Copies in a row, at most, to bring what is left of a long log under [`RESTART_TAIL`].
+const MAX_PASSES: usize = 8;
 
 /// Wakes the checkpoint thread after commits. Cheap to clone.
 #[derive(Clone)]
@@ -68,13 +72,32 @@ impl Checkpointer {
 fn run(conn: &Connection, rx: &mpsc::Receiver<()>, restart: &AtomicBool) {
     // Returns when every writer (and so every nudge sender) has gone.
     while rx.recv().is_ok() {
-        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1)) {
-            Ok(log) if log >= RESTART_PAGES => restart.store(true, Ordering::Release),
-            Ok(_) => {}
-            Err(err) => tracing::warn!("checkpoint failed: {err}"),
+        if let Err(err) = copy_back(conn, restart) {
+            tracing::warn!("checkpoint failed: {err}");
         }
         std::thread::sleep(INTERVAL);
     }
     // Leave the log copied back for the next start.
     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+}
+
+/// Copies the log back without holding the writer up. A long log is copied again until what
+/// the writer added meanwhile is short, and only then handed to the writer to restart: the
+/// pages it copies itself (and flushes) while captures wait are those few.
+fn copy_back(conn: &Connection, restart: &AtomicBool) -> rusqlite::Result<()> {
+    let mut before = 0;
+    for _ in 0..MAX_PASSES {
+        // How long the log was when this copy started: pages added while it ran show up only
+        // in the next one.
+        let log: i64 = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?;
+        if log < RESTART_PAGES {
+            return Ok(());
+        }
+        if log - before <= RESTART_TAIL {
+            restart.store(true, Ordering::Release);
+            return Ok(());
+        }
+        before = log;
+    }
+    Ok(())
 }

@@ -408,4 +408,32 @@ mod search_tests {
         assert_eq!(indexed_matches(&store, "report"), 3);
         assert_eq!(search(&store, "report"), ["/new2", "/new1", "/new0"]);
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_starts_over_while_deliveries_keep_coming() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let writer = store.writer().unwrap();
+        let body = "x".repeat(1024);
+        // 64 MiB of bodies alone, written without a pause: several times the restart threshold.
+        let tasks: Vec<_> = (0..64)
+            .map(|t| {
+                let writer = writer.clone();
+                let body = body.clone();
+                tokio::spawn(async move {
+                    for n in 0..1_000 {
+                        writer.insert(delivery(&format!("/t{t}/{n}"), &body)).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(store.count().unwrap(), 64_000);
+        let wal = std::fs::metadata(dir.path().join(format!("{DB_FILE}-wal"))).unwrap().len();
+        let db = std::fs::metadata(dir.path().join(DB_FILE)).unwrap().len();
+        assert!(db > 64 << 20, "the checkpoint thread copies the log back ({db} bytes)");
+        assert!(wal < 112 << 20, "the log was restarted, not left to grow ({wal} bytes)");
+    }
 }
