@@ -43,16 +43,38 @@ fn post(addr: SocketAddr, headers: &[(String, String)], body: &str) -> u64 {
     response.json()["id"].as_u64().unwrap()
 }
 
+/// The app's data dir and a second `serve` to replay to, both knowing the Fleiko secret.
+struct Lab {
+    data: tempfile::TempDir,
+    target_url: String,
+    target_data: std::path::PathBuf,
+    // Stops before its data dir goes.
+    _target: Serve,
+    _target_dir: tempfile::TempDir,
+}
+
+impl Lab {
+    fn start() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let target_dir = tempfile::tempdir().unwrap();
+        set_secret(data.path());
+        set_secret(target_dir.path());
+        let target = Serve::start(target_dir.path(), &[]);
+        Self {
+            data,
+            target_url: target.url("/fleiko"),
+            target_data: target_dir.path().to_path_buf(),
+            _target: target,
+            _target_dir: target_dir,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edit_resign_and_replay_a_delivery_from_the_replay_tab() {
-    let data = tempfile::tempdir().unwrap();
-    let target_dir = tempfile::tempdir().unwrap();
-    set_secret(data.path());
-    set_secret(target_dir.path());
-    let target = Serve::start(target_dir.path(), &[]);
-    let target_url = target.url("/fleiko");
-    let target_data = target_dir.path().to_path_buf();
-    with_app(data.path(), "gui-replay", |client, addr| async move {
+    let lab = Lab::start();
+    let (target_url, target_data) = (lab.target_url.clone(), lab.target_data.clone());
+    with_app(lab.data.path(), "gui-replay", |client, addr| async move {
         run_replay_checks(&client, addr, &target_url, &target_data).await
     })
     .await;
@@ -147,14 +169,9 @@ async fn run_replay_checks(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_a_signed_sample_from_the_dialog() {
-    let data = tempfile::tempdir().unwrap();
-    let target_dir = tempfile::tempdir().unwrap();
-    set_secret(data.path());
-    set_secret(target_dir.path());
-    let target = Serve::start(target_dir.path(), &[]);
-    let target_url = target.url("/fleiko");
-    let target_data = target_dir.path().to_path_buf();
-    with_app(data.path(), "gui-send-sample", |client, addr| async move {
+    let lab = Lab::start();
+    let (target_url, target_data) = (lab.target_url.clone(), lab.target_data.clone());
+    with_app(lab.data.path(), "gui-send-sample", |client, addr| async move {
         // The top bar settles once the listener and endpoints are known; click after that.
         wait_text(&client, "[data-testid=empty-state]", &format!("http://{addr}/fleiko")).await;
         click(&client, "open-send-sample").await;
@@ -178,14 +195,9 @@ async fn send_a_signed_sample_from_the_dialog() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn marked_deliveries_replay_in_order_and_export() {
-    let data = tempfile::tempdir().unwrap();
-    let target_dir = tempfile::tempdir().unwrap();
-    set_secret(data.path());
-    set_secret(target_dir.path());
-    let target = Serve::start(target_dir.path(), &[]);
-    let target_url = target.url("/fleiko");
-    let target_data = target_dir.path().to_path_buf();
-    with_app(data.path(), "gui-replay-marked", |client, addr| async move {
+    let lab = Lab::start();
+    let (target_url, target_data) = (lab.target_url.clone(), lab.target_data.clone());
+    with_app(lab.data.path(), "gui-replay-marked", |client, addr| async move {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs() as i64;
         let mut ids = Vec::new();
         for n in 1..=4 {

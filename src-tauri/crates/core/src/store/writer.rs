@@ -89,40 +89,34 @@ impl Writer {
 
     /// Tells the writer a delivery is on its way (its body is read and is being analysed), so
     /// a commit that would otherwise start without it waits a moment and takes it along.
-    pub fn coming(&self) -> Coming {
+    pub fn coming(&self) -> Coming<'_> {
         self.coming.fetch_add(1, Ordering::AcqRel);
-        Coming { writer: self.clone(), sent: false }
+        Coming { writer: self }
     }
 }
 
-/// A delivery the writer expects; see [`Writer::coming`]. Dropping it unsent withdraws it.
-pub struct Coming {
-    writer: Writer,
-    sent: bool,
+/// A delivery the writer expects; see [`Writer::coming`]. Dropped, it is expected no more.
+pub struct Coming<'w> {
+    writer: &'w Writer,
 }
 
-impl Coming {
+impl Coming<'_> {
     /// Stores the delivery and returns once it is committed.
-    pub async fn insert(mut self, delivery: NewDelivery) -> Result<DeliverySummary> {
+    pub async fn insert(self, delivery: NewDelivery) -> Result<DeliverySummary> {
         // Hashing and encoding happen here, on the caller's thread, not the single writer's.
         let prepared = Prepared::new(delivery);
         let (done, wait) = oneshot::channel();
         let sent = self.writer.tx.send((prepared, done)).await;
-        self.withdraw();
+        // Queued (or refused): no longer one to wait for.
+        drop(self);
         sent.map_err(|_| StoreError::WriterStopped)?;
         wait.await.map_err(|_| StoreError::WriterStopped)?
     }
-
-    fn withdraw(&mut self) {
-        if !std::mem::replace(&mut self.sent, true) {
-            self.writer.coming.fetch_sub(1, Ordering::AcqRel);
-        }
-    }
 }
 
-impl Drop for Coming {
+impl Drop for Coming<'_> {
     fn drop(&mut self) {
-        self.withdraw();
+        self.writer.coming.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -184,7 +178,7 @@ impl Background {
     /// retried later.
     fn prune_step(&mut self, conn: &mut Connection, slice: u64) {
         if self.prune_lag() > 0 {
-            match prune(conn, self.prune_lag().min(slice)) {
+            match prune(conn, self.prune_lag().min(slice), self.indexed_upto) {
                 Ok(removed) => self.stored = self.stored.saturating_sub(removed),
                 Err(err) => tracing::warn!("pruning old deliveries failed: {err}"),
             }
@@ -518,7 +512,8 @@ fn search_body(head: &[u8]) -> Option<String> {
 }
 
 /// Deletes up to `count` of the oldest deliveries; returns how many went.
-fn prune(conn: &mut Connection, count: u64) -> Result<u64> {
+/// `indexed_upto` is the search index's high mark, as the writer keeps it.
+fn prune(conn: &mut Connection, count: u64, indexed_upto: i64) -> Result<u64> {
     let tx = immediate(conn)?;
     let (oldest, cutoff): (Option<i64>, Option<i64>) = tx.query_row(
         "SELECT (SELECT min(id) FROM deliveries),
@@ -531,8 +526,6 @@ fn prune(conn: &mut Connection, count: u64) -> Result<u64> {
     };
     // The search index forgets rows by id. Only the range going now: a range reaching back
     // to ids forgotten before would walk their leftovers in the index again on every slice.
-    let indexed_upto: i64 =
-        tx.query_row("SELECT value FROM meta WHERE key = ?1", [INDEXED_UPTO], |r| r.get(0))?;
     if indexed_upto >= oldest {
         tx.execute(
             "DELETE FROM deliveries_fts WHERE rowid >= ?1 AND rowid <= ?2",
