@@ -211,7 +211,7 @@ fn every_answered_delivery_survives_sigkill() {
     }
     drop(restarted);
     let db = rusqlite::Connection::open(dir.path().join("hookscope.db")).unwrap();
-    let mut stored = db.prepare("SELECT body FROM delivery_bodies WHERE id = ?1").unwrap();
+    let mut stored = db.prepare("SELECT body FROM deliveries WHERE id = ?1").unwrap();
     let missing: Vec<u64> = acked
         .iter()
         .filter(|(id, body)| {

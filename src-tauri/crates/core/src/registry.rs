@@ -175,8 +175,8 @@ impl Registry {
                 let tx = conn.transaction()?;
                 let rows: Vec<StoredRequest> = {
                     let mut stmt = tx.prepare_cached(
-                        "SELECT d.id, d.method, d.path, d.headers_raw, d.received_at, b.body
-                         FROM deliveries d LEFT JOIN delivery_bodies b ON b.id = d.id
+                        "SELECT d.id, d.method, d.path, d.headers_raw, d.received_at, d.body
+                         FROM deliveries d
                          WHERE d.endpoint_id = ?1 AND d.id > ?2 ORDER BY d.id LIMIT ?3",
                     )?;
                     stmt.query_map(params![id, after, REVERIFY_BATCH], |r| {

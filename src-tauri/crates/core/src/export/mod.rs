@@ -114,9 +114,8 @@ fn load_one(conn: &Connection, id: i64) -> Result<ExportedDelivery, StoreError> 
     conn.query_row(
         "SELECT d.id, d.received_at, d.method, d.path, d.query, d.http_version, d.headers_raw,
             d.body_size, d.response_status, d.response_latency_us, e.name, d.provider,
-            d.body_stored, b.body
+            d.body_stored, d.body
          FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id
-            LEFT JOIN delivery_bodies b ON b.id = d.id
          WHERE d.id = ?1",
         params![id],
         |r| {

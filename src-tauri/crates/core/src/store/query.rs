@@ -167,9 +167,8 @@ fn recent_matches(
     let (filters, mut args) = filters(q);
     args.push(Value::Integer(indexed_upto));
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, d.headers_raw, substr(b.body, 1, {MAX_SEARCHED_BODY})
+        "SELECT {SUMMARY_COLUMNS}, d.headers_raw, substr(d.body, 1, {MAX_SEARCHED_BODY})
          FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id
-         LEFT JOIN delivery_bodies b ON b.id = d.id
          WHERE {filters} AND d.id > ? ORDER BY d.id DESC"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -287,12 +286,7 @@ pub fn raw_headers(conn: &Connection, id: i64) -> Result<Vec<(Vec<u8>, Vec<u8>)>
 
 pub fn body(conn: &Connection, id: i64) -> Result<Vec<u8>> {
     let found: Option<Option<Vec<u8>>> = conn
-        .query_row(
-            "SELECT b.body FROM deliveries d LEFT JOIN delivery_bodies b ON b.id = d.id
-             WHERE d.id = ?1",
-            params![id],
-            |r| r.get(0),
-        )
+        .query_row("SELECT body FROM deliveries WHERE id = ?1", params![id], |r| r.get(0))
         .optional()?;
     match found {
         Some(body) => Ok(body.unwrap_or_default()),

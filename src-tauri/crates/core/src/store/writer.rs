@@ -3,11 +3,12 @@
 //!
 //! Work that does not make a delivery durable — the search index and retention pruning — runs
 //! in bounded slices when the queue is empty, so it never delays a provider's answer for
-//! long. While deliveries keep coming, both take slices of at most a quarter of the writer's
-//! time: pruning once it falls too far behind, indexing while deliveries arrive slowly enough
-//! for it to keep pace. In a flood indexing waits for the flood to end, so the flood is taken
-//! at full speed and rows pruned before their turn are never indexed at all. Searches cover the rows not yet indexed on their own (see
-//! `query::list`).
+//! long. While deliveries keep coming, a commit that finds the store too far past retention
+//! also prunes, twice as many rows as it adds, in the same transaction; and indexing takes
+//! slices of at most a quarter of the writer's time while deliveries arrive slowly enough for
+//! it to keep pace. In a flood indexing waits for the flood to end, so the flood is taken at
+//! full speed and rows pruned before their turn are never indexed at all. Searches cover the
+//! rows not yet indexed on their own (see `query::list`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,8 +27,6 @@ const MAX_GROUP: usize = 512;
 const MAX_INDEXED_BODY: usize = 64 * 1024;
 /// Rows indexed or pruned per background slice when the writer is otherwise idle.
 const SLICE: u64 = 500;
-/// Rows pruned per slice between busy commits: small, so answers wait only briefly.
-const BUSY_SLICE: u64 = 64;
 /// Rows indexed per slice between commits while deliveries arrive slowly enough.
 const INDEX_SLICE: u64 = 64;
 /// While deliveries keep coming, background slices take at most one part in this many of
@@ -36,12 +35,17 @@ const BUSY_SHARE: u32 = 4;
 /// Deliveries per second below which indexing keeps pace with arrivals; above it (a flood,
 /// a load test), indexing waits for the queue to go quiet so every core serves captures.
 const INDEX_BELOW_RATE: u64 = 5_000;
+/// Pages of search-index segments merged after an indexing slice, per row it indexed: about
+/// what FTS5's own automerge does on average, in even steps.
+const MERGE_PAGES_PER_ROW: i64 = 1;
 /// How long a commit waits at most for deliveries announced as coming.
 const GATHER: Duration = Duration::from_micros(200);
 /// How long the queue must stay empty before background work starts.
 const QUIET: Duration = Duration::from_millis(100);
-/// Past retention plus this many rows, pruning takes slices even while deliveries keep coming.
+/// Past retention plus this many rows, each commit also prunes while deliveries keep coming.
 const MAX_PRUNE_LAG: u64 = 5_000;
+/// Rows such a commit prunes for each row it adds, so the lag shrinks even in a flood.
+const PRUNE_PER_INSERT: u64 = 2;
 
 pub(super) const INDEXED_UPTO: &str = "fts_indexed_upto";
 
@@ -178,7 +182,13 @@ impl Background {
     /// retried later.
     fn prune_step(&mut self, conn: &mut Connection, slice: u64) {
         if self.prune_lag() > 0 {
-            match prune(conn, self.prune_lag().min(slice), self.indexed_upto) {
+            let count = self.prune_lag().min(slice);
+            let pruned = immediate(conn).and_then(|tx| {
+                let removed = prune(&tx, count, self.indexed_upto)?;
+                tx.commit()?;
+                Ok(removed)
+            });
+            match pruned {
                 Ok(removed) => self.stored = self.stored.saturating_sub(removed),
                 Err(err) => tracing::warn!("pruning old deliveries failed: {err}"),
             }
@@ -300,12 +310,8 @@ fn run(
         group.push(first);
         queue.gather(&mut group, &timer, Instant::now() + GATHER);
         rate.add(group.len() as u64);
-        match commit(&mut conn, &mut group) {
+        match commit(&mut conn, &mut group, &mut background) {
             Ok(summaries) => {
-                background.stored += summaries.len() as u64;
-                if let Some(last) = summaries.last() {
-                    background.newest = last.id;
-                }
                 for ((_, done), summary) in group.drain(..).zip(summaries) {
                     // Nobody watching (a headless `serve`): no copy to announce.
                     if events.receiver_count() > 0 {
@@ -323,13 +329,8 @@ fn run(
             }
         }
         last_commit = Instant::now();
-        if last_commit >= next_busy_step {
-            if background.prune_lag() > MAX_PRUNE_LAG {
-                background.prune_step(&mut conn, BUSY_SLICE);
-            }
-            if rate.per_second() < INDEX_BELOW_RATE {
-                background.index_step(&mut conn, INDEX_SLICE);
-            }
+        if last_commit >= next_busy_step && rate.per_second() < INDEX_BELOW_RATE {
+            background.index_step(&mut conn, INDEX_SLICE);
             // Leave the next stretch to captures: background work gets at most its share.
             next_busy_step = Instant::now() + last_commit.elapsed() * (BUSY_SHARE - 1);
         }
@@ -356,7 +357,15 @@ fn immediate(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
 
 /// Stores `group` and returns what to answer each sender. The deliveries' fields move into
 /// the answers: the group is answered and dropped next, whatever this returns.
-fn commit(conn: &mut Connection, group: &mut [Job]) -> Result<Vec<DeliverySummary>> {
+///
+/// Past retention by more than [`MAX_PRUNE_LAG`], the same transaction also prunes: one
+/// commit instead of two, each writing the pages both touch. A pruning error is logged and
+/// leaves the deliveries to commit; the next commit or quiet moment tries again.
+fn commit(
+    conn: &mut Connection,
+    group: &mut [Job],
+    background: &mut Background,
+) -> Result<Vec<DeliverySummary>> {
     let tx = immediate(conn)?;
     let mut out = Vec::with_capacity(group.len());
     {
@@ -365,12 +374,10 @@ fn commit(conn: &mut Connection, group: &mut [Job]) -> Result<Vec<DeliverySummar
                 body_size, body_sha256, body_stored, content_type, remote_addr, endpoint_id,
                 provider, response_status, response_latency_us, event_type, event_id,
                 delivery_key, attempt, signature, signature_detail, summary, group_key,
-                duplicate_of, via_tunnel)
+                duplicate_of, via_tunnel, body)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
         )?;
-        let mut insert_body =
-            tx.prepare_cached("INSERT INTO delivery_bodies (id, body) VALUES (?1, ?2)")?;
         let mut first_of_group = tx
             .prepare_cached("SELECT id FROM deliveries WHERE group_key = ?1 ORDER BY id LIMIT 1")?;
         for (p, _) in group.iter_mut() {
@@ -407,11 +414,9 @@ fn commit(conn: &mut Connection, group: &mut [Job]) -> Result<Vec<DeliverySummar
                 a.group_key,
                 duplicate_of,
                 d.via_tunnel,
+                d.body.as_deref(),
             ])?;
             let id = tx.last_insert_rowid();
-            if let Some(body) = &d.body {
-                insert_body.execute(params![id, body.as_ref()])?;
-            }
             let a = &mut d.analysis;
             out.push(DeliverySummary {
                 id,
@@ -438,7 +443,20 @@ fn commit(conn: &mut Connection, group: &mut [Job]) -> Result<Vec<DeliverySummar
             });
         }
     }
+    let lag = (background.stored + out.len() as u64).saturating_sub(background.retention);
+    let mut pruned = 0;
+    if lag > MAX_PRUNE_LAG {
+        let count = (out.len() as u64 * PRUNE_PER_INSERT).min(lag);
+        match prune(&tx, count, background.indexed_upto) {
+            Ok(removed) => pruned = removed,
+            Err(err) => tracing::warn!("pruning old deliveries failed: {err}"),
+        }
+    }
     tx.commit()?;
+    background.stored = (background.stored + out.len() as u64).saturating_sub(pruned);
+    if let Some(last) = out.last() {
+        background.newest = last.id;
+    }
     Ok(out)
 }
 
@@ -449,8 +467,8 @@ type SearchDoc = (i64, String, String, Option<String>);
 /// `(id, path line, headers, body text)`.
 fn search_docs(tx: &rusqlite::Transaction<'_>, after: i64, limit: u64) -> Result<Vec<SearchDoc>> {
     let mut rows = tx.prepare_cached(
-        "SELECT d.id, d.method, d.path, d.query, d.headers_raw, substr(b.body, 1, ?3)
-         FROM deliveries d LEFT JOIN delivery_bodies b ON b.id = d.id
+        "SELECT d.id, d.method, d.path, d.query, d.headers_raw, substr(d.body, 1, ?3)
+         FROM deliveries d
          WHERE d.id > ?1 ORDER BY d.id LIMIT ?2",
     )?;
     let docs = rows.query_map(params![after, limit as i64, MAX_INDEXED_BODY as i64], |row| {
@@ -484,6 +502,10 @@ fn index(conn: &mut Connection, after: i64, limit: u64) -> Result<i64> {
             insert.execute(params![id, line, headers, body])?;
         }
     }
+    // Merging is left to the writer (the schema turns FTS5's automerge off): a little after
+    // every slice keeps the segments few without one commit copying hundreds of pages.
+    tx.prepare_cached("INSERT INTO deliveries_fts (deliveries_fts, rank) VALUES ('merge', ?1)")?
+        .execute([docs.len() as i64 * MERGE_PAGES_PER_ROW])?;
     tx.execute("UPDATE meta SET value = ?2 WHERE key = ?1", params![INDEXED_UPTO, upto])?;
     tx.commit()?;
     Ok(upto)
@@ -511,31 +533,35 @@ fn search_body(head: &[u8]) -> Option<String> {
     }
 }
 
-/// Deletes up to `count` of the oldest deliveries; returns how many went.
+/// Deletes up to `count` of the oldest deliveries in `tx`; returns how many went.
 /// `indexed_upto` is the search index's high mark, as the writer keeps it.
-fn prune(conn: &mut Connection, count: u64, indexed_upto: i64) -> Result<u64> {
-    let tx = immediate(conn)?;
-    let (oldest, cutoff): (Option<i64>, Option<i64>) = tx.query_row(
-        "SELECT (SELECT min(id) FROM deliveries),
-                (SELECT id FROM deliveries ORDER BY id LIMIT 1 OFFSET ?1)",
-        [count.saturating_sub(1) as i64],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+///
+/// The writer's connection does not enforce foreign keys (they cost a lookup in every
+/// referring table for each row inserted or deleted), so what the schema's `ON DELETE`
+/// clauses promise is done here, one range per table.
+fn prune(tx: &rusqlite::Transaction<'_>, count: u64, indexed_upto: i64) -> Result<u64> {
+    let (oldest, cutoff): (Option<i64>, Option<i64>) = tx
+        .prepare_cached(
+            "SELECT (SELECT min(id) FROM deliveries),
+                    (SELECT id FROM deliveries ORDER BY id LIMIT 1 OFFSET ?1)",
+        )?
+        .query_row([count.saturating_sub(1) as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let (Some(oldest), Some(cutoff)) = (oldest, cutoff) else {
         return Ok(0);
     };
     // The search index forgets rows by id. Only the range going now: a range reaching back
     // to ids forgotten before would walk their leftovers in the index again on every slice.
     if indexed_upto >= oldest {
-        tx.execute(
-            "DELETE FROM deliveries_fts WHERE rowid >= ?1 AND rowid <= ?2",
-            [oldest, cutoff.min(indexed_upto)],
-        )?;
+        tx.prepare_cached("DELETE FROM deliveries_fts WHERE rowid >= ?1 AND rowid <= ?2")?
+            .execute([oldest, cutoff.min(indexed_upto)])?;
     }
-    tx.execute("DELETE FROM delivery_bodies WHERE id <= ?1", [cutoff])?;
-    let removed = tx.execute("DELETE FROM deliveries WHERE id <= ?1", [cutoff])?;
-    tx.commit()?;
-
+    for sql in [
+        "DELETE FROM imported_deliveries WHERE delivery_id <= ?1",
+        "UPDATE outbound_requests SET delivery_id = NULL WHERE delivery_id <= ?1",
+    ] {
+        tx.prepare_cached(sql)?.execute([cutoff])?;
+    }
+    let removed = tx.prepare_cached("DELETE FROM deliveries WHERE id <= ?1")?.execute([cutoff])?;
     Ok(removed as u64)
 }
 
