@@ -572,6 +572,21 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
 mod tests {
 
     #[test]
+    fn fields_are_found_under_either_spelling() {
+        let body = serde_json::json!({
+            "companyId": "c1",
+            "data": { "job_id": "j1", "jobReference": "R-9", "fahrerNäme": "n" },
+            "null_field": null,
+        });
+        assert_eq!(get(&body, "company_id"), Some(&serde_json::json!("c1")));
+        assert_eq!(get(&body, "data.job_id"), Some(&serde_json::json!("j1")));
+        assert_eq!(get(&body, "data.job_reference"), Some(&serde_json::json!("R-9")));
+        assert_eq!(get(&body, "data.fahrer_näme"), Some(&serde_json::json!("n")));
+        assert_eq!(get(&body, "null_field"), None);
+        assert_eq!(get(&body, "data.missing_field"), None);
+    }
+
+    #[test]
     fn parse_without_arrays_keeps_everything_else() {
         let body = br#"{"id":"evt_1","n":-3,"f":1.5,"ok":true,"none":null,
             "data":{"items":[{"sku":"a"},[1,2]],"job":{"id":"j1"}},"list":[1]}"#;
