@@ -81,7 +81,8 @@ struct CaptureState {
     registry: Registry,
     max_body: u64,
     /// Sorted longest prefix first.
-    endpoints: RwLock<Vec<EndpointRuntime>>,
+    /// Shared, so a capture takes its endpoint without copying names and secrets.
+    endpoints: RwLock<Vec<Arc<EndpointRuntime>>>,
     /// The registry version `endpoints` was loaded at.
     version: AtomicI64,
     /// Response rules and forward targets by endpoint id, reloaded with `endpoints`.
@@ -179,7 +180,8 @@ impl ListenerHandle {
         let mut endpoints = self.state.registry.runtimes()?;
         endpoints.sort_by_key(|e| std::cmp::Reverse(e.settings.path_prefix.len()));
         let labs = self.state.registry.labs()?;
-        *self.state.endpoints.write().unwrap_or_else(|e| e.into_inner()) = endpoints;
+        *self.state.endpoints.write().unwrap_or_else(|e| e.into_inner()) =
+            endpoints.into_iter().map(Arc::new).collect();
         let mut current = self.state.labs.write().unwrap_or_else(|e| e.into_inner());
         if **current != labs {
             // A changed rule starts its sequences over: the user is setting up a new run.
@@ -368,7 +370,7 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
     };
 
     let (provider, analysis) = analysis::analyse(
-        endpoint.as_ref(),
+        endpoint.as_deref(),
         &Captured {
             method: &method,
             path: &path,
@@ -410,7 +412,7 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         via_tunnel: info.as_ref().and_then(|i| i.via_tunnel).map(str::to_owned),
         remote_addr: info.map(|i| i.remote.to_string()),
         endpoint_id: endpoint.as_ref().map(|e| e.settings.id),
-        endpoint: endpoint.map(|e| e.settings.name),
+        endpoint: endpoint.map(|e| e.settings.name.clone()),
         provider: provider.map(|p| p.as_str().to_owned()),
         response_status: plan.status.as_u16(),
         response_latency_us: (started.elapsed() + plan.delay).as_micros() as i64,
