@@ -13,7 +13,7 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use super::Depth;
-use super::json::{self, get, text, text_any};
+use super::json::{self, Doc, get, text_any};
 use super::signature::{self, Candidate};
 use super::{
     Decoded, DecodedField, DecodedView, FailureReason, Provider, ProviderId, RequestView, Sample,
@@ -519,22 +519,19 @@ fn decode_with(req: &RequestView, depth: Depth) -> Decoded {
     let header_event = req.header_text(EVENT_HEADER).filter(|e| !e.is_empty());
     let mut e = FleikoEvent::default();
     // A brief look reads the envelope and objects only, never inside arrays.
-    let parsed = match depth {
-        Depth::Full => json::parse_lenient(req.body),
-        Depth::Brief => json::parse_lenient_without_arrays(req.body),
-    };
-    match parsed {
-        Ok((body, lenient)) => {
-            if lenient {
-                decoded.notes.push(
-                    "The body is not strict JSON (comments, placeholders or trailing \
-                     commas); decoded leniently."
-                        .to_owned(),
-                );
+    match depth {
+        Depth::Full => {
+            let parsed = json::parse_lenient(req.body);
+            if let Some(body) = read_body(parsed, &mut e, &mut decoded.notes, depth)
+                && body.is_object()
+            {
+                e.fields = json::flatten(get(&body, "data").unwrap_or(&Value::Null), 60);
             }
-            envelope(&body, &mut e, &mut decoded.notes, depth);
         }
-        Err(error) => decoded.notes.push(format!("The body is not JSON ({error}); shown raw.")),
+        Depth::Brief => {
+            let parsed = json::parse_lenient_brief(req.body);
+            read_body(parsed, &mut e, &mut decoded.notes, depth);
+        }
     }
     match (&e.event_type, &header_event) {
         (Some(body_type), Some(h)) if body_type != h => decoded.notes.push(format!(
@@ -580,14 +577,41 @@ fn decode_with(req: &RequestView, depth: Depth) -> Decoded {
     decoded
 }
 
-fn envelope(body: &Value, e: &mut FleikoEvent, notes: &mut Vec<String>, depth: Depth) {
+/// Notes how the body parsed and reads its envelope; returns the body when it is JSON.
+fn read_body<D: Doc>(
+    parsed: Result<(D, bool), String>,
+    e: &mut FleikoEvent,
+    notes: &mut Vec<String>,
+    depth: Depth,
+) -> Option<D> {
+    match parsed {
+        Ok((body, lenient)) => {
+            if lenient {
+                notes.push(
+                    "The body is not strict JSON (comments, placeholders or trailing commas); \
+                     decoded leniently."
+                        .to_owned(),
+                );
+            }
+            envelope(&body, e, notes, depth);
+            Some(body)
+        }
+        Err(error) => {
+            notes.push(format!("The body is not JSON ({error}); shown raw."));
+            None
+        }
+    }
+}
+
+/// Reads the envelope from a full body or a brief one: the same rules either way.
+fn envelope<D: Doc>(body: &D, e: &mut FleikoEvent, notes: &mut Vec<String>, depth: Depth) {
     if !body.is_object() {
         notes.push("The body is JSON but not an object; shown raw.".to_owned());
         return;
     }
     e.id = text_any(body, &["id"]);
     e.event_type = text_any(body, &["type"]);
-    e.created = get(body, "created").and_then(json::integer);
+    e.created = get(body, "created").and_then(Doc::integer);
     e.company_id = text_any(body, &["company_id"]);
     e.api_version = text_any(body, &["api_version"]);
     if let Some(v) = e.api_version.as_deref().filter(|v| *v != "1") {
@@ -603,31 +627,31 @@ fn envelope(body: &Value, e: &mut FleikoEvent, notes: &mut Vec<String>, depth: D
             notes.push(format!("Envelope field(s) missing: {}.", missing.join(", ")));
         }
     }
-    let data = get(body, "data").unwrap_or(&Value::Null);
+    let data = get(body, "data");
+    let in_data = |name: &str| data.and_then(|d| get(d, name));
+    let data_text = |names: &[&str]| data.and_then(|d| text_any(d, names));
     // Fields may sit in data, in data.job, or (defensively) beside the envelope.
-    let places: Vec<&Value> = [Some(data), get(data, "job"), get(data, "object"), Some(body)]
-        .into_iter()
-        .flatten()
-        .collect();
-    let find = |names: &[&str]| places.iter().find_map(|p| text_any(p, names));
+    let places: Vec<&D> =
+        [data, in_data("job"), in_data("object"), Some(body)].into_iter().flatten().collect();
+    let find = |names: &[&str]| places.iter().find_map(|&p| text_any(p, names));
     let is_job_event = e.event_type.as_deref().is_some_and(|t| t.starts_with("job."));
     // Capture only needs what the one-line summary of this event type shows.
     let wanted = |event: &str| full || e.event_type.as_deref() == Some(event);
-    e.job_id = find(&["job_id", "job.id"])
-        .or_else(|| is_job_event.then(|| text_any(data, &["id"])).flatten());
+    e.job_id =
+        find(&["job_id", "job.id"]).or_else(|| is_job_event.then(|| data_text(&["id"])).flatten());
     e.job_reference = find(&["reference", "job_reference", "job_number", "ref"]);
     if full {
-        e.status = text_any(data, &["status"])
-            .or_else(|| get(data, "job").and_then(|j| text_any(j, &["status"])));
+        e.status = data_text(&["status"])
+            .or_else(|| in_data("job").and_then(|j| text_any(j, &["status"])));
     }
     if wanted("job.status_changed") {
         e.from_status = find(&["from_status", "previous_status", "from", "old_status"]);
         e.to_status = find(&["to_status", "new_status", "to"]);
     }
     if wanted("job.assigned") {
-        e.driver = places.iter().find_map(|p| {
+        e.driver = places.iter().find_map(|&p| {
             get(p, "driver")
-                .and_then(|d| text(d).or_else(|| text_any(d, &["name", "full_name", "id"])))
+                .and_then(|d| d.text().or_else(|| text_any(d, &["name", "full_name", "id"])))
                 .or_else(|| text_any(p, &["driver_name", "driver_id"]))
         });
     }
@@ -637,15 +661,14 @@ fn envelope(body: &Value, e: &mut FleikoEvent, notes: &mut Vec<String>, depth: D
     }
     if wanted("customer_portal.booking_created") {
         e.booking_id = find(&["booking_id", "booking.id"]);
-        e.customer = places.iter().find_map(|p| {
+        e.customer = places.iter().find_map(|&p| {
             get(p, "customer")
-                .and_then(|c| text(c).or_else(|| text_any(c, &["name", "email", "id"])))
+                .and_then(|c| c.text().or_else(|| text_any(c, &["name", "email", "id"])))
                 .or_else(|| text_any(p, &["customer_name", "customer_id"]))
         });
     }
     if full {
-        e.message = text_any(data, &["message"]);
-        e.fields = json::flatten(data, 60);
+        e.message = data_text(&["message"]);
     }
 }
 

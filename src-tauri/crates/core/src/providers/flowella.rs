@@ -385,7 +385,7 @@ fn event(body: &Value, notes: &mut Vec<String>, depth: Depth) -> FlowellaEvent {
     .into_iter()
     .flatten()
     .collect();
-    let find = |names: &[&str]| places.iter().find_map(|p| text_any(p, names));
+    let find = |names: &[&str]| places.iter().find_map(|&p| text_any(p, names));
 
     let mut e = FlowellaEvent {
         id: text_any(body, &["event_id", "id", "webhook_id"]),

@@ -2,6 +2,8 @@
 //! snake_case and camelCase, and an order-preserving re-serialiser that rebuilds the layouts
 //! common frameworks produce (to recognise a body that was re-serialised after signing).
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::DecodedField;
@@ -15,17 +17,28 @@ pub(crate) fn parse_lenient(body: &[u8]) -> Result<(Value, bool), String> {
     parse_lenient_with(body, |bytes| serde_json::from_slice(bytes))
 }
 
-/// As [`parse_lenient`], but every array comes back empty: for lookups that never look inside
-/// arrays (a provider's envelope and ids), at a fraction of the cost on bodies that are mostly
-/// line items. The whole body is still checked to be JSON.
-pub(crate) fn parse_lenient_without_arrays(body: &[u8]) -> Result<(Value, bool), String> {
+/// As [`parse_lenient`], into a [`Brief`] tree: for lookups that never look inside arrays (a
+/// provider's envelope and ids), at a fraction of the cost. The whole body is still checked
+/// to be JSON.
+pub(crate) fn parse_lenient_brief(body: &[u8]) -> Result<(Brief<'_>, bool), String> {
+    let strict_error = match parse_brief(body) {
+        Ok(v) => return Ok((v, false)),
+        Err(e) => e.to_string(),
+    };
+    let text = String::from_utf8_lossy(body);
+    match parse_brief(repair(&text).as_bytes()) {
+        // The repaired text goes when this returns: the tree keeps copies.
+        Ok(v) => Ok((v.into_owned(), true)),
+        Err(_) => Err(strict_error),
+    }
+}
+
+fn parse_brief(bytes: &[u8]) -> serde_json::Result<Brief<'_>> {
     use serde::de::DeserializeSeed;
-    parse_lenient_with(body, |bytes| {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        let value = WithoutArrays.deserialize(&mut de)?;
-        de.end()?;
-        Ok(value)
-    })
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = BriefSeed.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
 }
 
 fn parse_lenient_with(
@@ -43,63 +56,194 @@ fn parse_lenient_with(
     }
 }
 
-/// Builds a [`Value`] whose arrays are skipped (checked, not kept).
-struct WithoutArrays;
+/// A parsed body for lookups alone. Strings borrow from the body unless they had escapes;
+/// objects keep their fields in a list (a repeated key's last value wins, as in [`Value`]);
+/// arrays are checked and dropped. No map is built and most strings are never copied.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Brief<'a> {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    Str(Cow<'a, str>),
+    /// Contents skipped.
+    Array,
+    Object(Vec<(Cow<'a, str>, Brief<'a>)>),
+}
 
-impl<'de> serde::de::DeserializeSeed<'de> for WithoutArrays {
-    type Value = Value;
+impl Brief<'_> {
+    fn into_owned(self) -> Brief<'static> {
+        match self {
+            Brief::Null => Brief::Null,
+            Brief::Bool(b) => Brief::Bool(b),
+            Brief::Number(n) => Brief::Number(n),
+            Brief::Str(s) => Brief::Str(Cow::Owned(s.into_owned())),
+            Brief::Array => Brief::Array,
+            Brief::Object(fields) => Brief::Object(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                    .collect(),
+            ),
+        }
+    }
+}
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+/// Builds a [`Brief`] from a deserializer.
+struct BriefSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for BriefSeed {
+    type Value = Brief<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Brief<'de>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for WithoutArrays {
-    type Value = Value;
+impl<'de> serde::de::Visitor<'de> for BriefSeed {
+    type Value = Brief<'de>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
+    fn visit_bool<E>(self, v: bool) -> Result<Brief<'de>, E> {
+        Ok(Brief::Bool(v))
     }
 
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_i64<E>(self, v: i64) -> Result<Brief<'de>, E> {
+        Ok(Brief::Number(v.into()))
     }
 
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_u64<E>(self, v: u64) -> Result<Brief<'de>, E> {
+        Ok(Brief::Number(v.into()))
     }
 
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    fn visit_f64<E>(self, v: f64) -> Result<Brief<'de>, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Brief::Null, Brief::Number))
     }
 
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Brief<'de>, E> {
+        Ok(Brief::Str(Cow::Borrowed(v)))
     }
 
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+    fn visit_str<E>(self, v: &str) -> Result<Brief<'de>, E> {
+        Ok(Brief::Str(Cow::Owned(v.to_owned())))
     }
 
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_string<E>(self, v: String) -> Result<Brief<'de>, E> {
+        Ok(Brief::Str(Cow::Owned(v)))
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_unit<E>(self) -> Result<Brief<'de>, E> {
+        Ok(Brief::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Brief<'de>, A::Error> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-        Ok(Value::Array(Vec::new()))
+        Ok(Brief::Array)
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = serde_json::Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            object.insert(key, map.next_value_seed(WithoutArrays)?);
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Brief<'de>, A::Error> {
+        let mut fields = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            fields.push((key, map.next_value_seed(BriefSeed)?));
         }
-        Ok(Value::Object(object))
+        Ok(Brief::Object(fields))
+    }
+}
+
+/// An object key, borrowed from the body when it has no escapes.
+struct KeySeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+}
+
+/// What field lookups need of a parsed body, whether a full [`Value`] or a [`Brief`].
+pub(crate) trait Doc {
+    /// The field named exactly `key`, when this is an object that has it.
+    fn key(&self, key: &str) -> Option<&Self>;
+    fn is_object(&self) -> bool;
+    fn is_null(&self) -> bool;
+    /// A scalar shown as text: strings as they are, numbers and booleans as written.
+    fn text(&self) -> Option<String>;
+    /// A whole number, or a string that holds one.
+    fn integer(&self) -> Option<i64>;
+}
+
+impl Doc for Value {
+    fn key(&self, key: &str) -> Option<&Self> {
+        self.as_object()?.get(key)
+    }
+
+    fn is_object(&self) -> bool {
+        Value::is_object(self)
+    }
+
+    fn is_null(&self) -> bool {
+        Value::is_null(self)
+    }
+
+    fn text(&self) -> Option<String> {
+        text(self)
+    }
+
+    fn integer(&self) -> Option<i64> {
+        integer(self)
+    }
+}
+
+impl Doc for Brief<'_> {
+    fn key(&self, key: &str) -> Option<&Self> {
+        match self {
+            Brief::Object(fields) => fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn is_object(&self) -> bool {
+        matches!(self, Brief::Object(_))
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self, Brief::Null)
+    }
+
+    fn text(&self) -> Option<String> {
+        match self {
+            Brief::Str(s) => Some(s.to_string()),
+            Brief::Number(n) => Some(n.to_string()),
+            Brief::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    fn integer(&self) -> Option<i64> {
+        match self {
+            Brief::Number(n) => whole(n),
+            Brief::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
     }
 }
 
@@ -466,23 +610,49 @@ pub(crate) fn camel(snake: &str) -> String {
     out
 }
 
+/// [`camel`] written into `buf`, for an ASCII name that fits: capture looks a dozen fields up
+/// in every delivery, most under the spelling they were not sent in, and this spares an
+/// allocation each time.
+fn camel_ascii<'b>(snake: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
+    if !snake.is_ascii() || snake.len() > buf.len() {
+        return None;
+    }
+    let mut len = 0;
+    let mut upper = false;
+    for &b in snake.as_bytes() {
+        if b == b'_' {
+            upper = true;
+        } else {
+            buf[len] = if upper { b.to_ascii_uppercase() } else { b };
+            upper = false;
+            len += 1;
+        }
+    }
+    std::str::from_utf8(&buf[..len]).ok()
+}
+
 /// Field `name` of an object under its snake_case or camelCase spelling; `a.b` walks objects.
 /// Nulls count as absent.
-pub(crate) fn get<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
+pub(crate) fn get<'v, D: Doc>(value: &'v D, name: &str) -> Option<&'v D> {
     let mut current = value;
     for part in name.split('.') {
-        let obj = current.as_object()?;
         // Most lookups hit (or have no second spelling): spell camelCase only when needed.
-        current = match obj.get(part) {
+        current = match current.key(part) {
             Some(found) => found,
-            None if part.contains('_') => obj.get(&camel(part))?,
+            None if current.is_object() && part.as_bytes().contains(&b'_') => {
+                let mut buf = [0; 64];
+                match camel_ascii(part, &mut buf) {
+                    Some(name) => current.key(name)?,
+                    None => current.key(&camel(part))?,
+                }
+            }
             None => return None,
         };
     }
     (!current.is_null()).then_some(current)
 }
 
-pub(crate) fn get_any<'v>(value: &'v Value, names: &[&str]) -> Option<&'v Value> {
+pub(crate) fn get_any<'v, D: Doc>(value: &'v D, names: &[&str]) -> Option<&'v D> {
     names.iter().find_map(|n| get(value, n))
 }
 
@@ -496,8 +666,8 @@ pub(crate) fn text(value: &Value) -> Option<String> {
     }
 }
 
-pub(crate) fn text_any(value: &Value, names: &[&str]) -> Option<String> {
-    names.iter().find_map(|n| get(value, n).and_then(text))
+pub(crate) fn text_any<D: Doc>(value: &D, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| get(value, n).and_then(Doc::text))
 }
 
 /// A number, or a string that holds one (amounts often arrive as "12.50").
@@ -511,14 +681,19 @@ pub(crate) fn number(value: &Value) -> Option<f64> {
 
 pub(crate) fn integer(value: &Value) -> Option<i64> {
     match value {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15)
-                .map(|f| f as i64)
-        }),
+        Value::Number(n) => whole(n),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
+}
+
+/// A number without a fraction, within the range an `f64` holds exactly.
+fn whole(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
 }
 
 pub(crate) fn boolean(value: &Value) -> Option<bool> {
@@ -581,28 +756,57 @@ mod tests {
         assert_eq!(get(&body, "company_id"), Some(&serde_json::json!("c1")));
         assert_eq!(get(&body, "data.job_id"), Some(&serde_json::json!("j1")));
         assert_eq!(get(&body, "data.job_reference"), Some(&serde_json::json!("R-9")));
+        // Too long or not ASCII for the spelling buffer: the same answer, the slower way.
+        let long = format!("{}_id", "x".repeat(70));
+        let long_camel =
+            Value::from(serde_json::Map::from_iter([(format!("{}Id", "x".repeat(70)), 7.into())]));
+        assert_eq!(get(&long_camel, &long), Some(&serde_json::json!(7)));
         assert_eq!(get(&body, "data.fahrer_näme"), Some(&serde_json::json!("n")));
         assert_eq!(get(&body, "null_field"), None);
         assert_eq!(get(&body, "data.missing_field"), None);
     }
 
     #[test]
-    fn parse_without_arrays_keeps_everything_else() {
-        let body = br#"{"id":"evt_1","n":-3,"f":1.5,"ok":true,"none":null,
-            "data":{"items":[{"sku":"a"},[1,2]],"job":{"id":"j1"}},"list":[1]}"#;
+    fn brief_parse_answers_lookups_as_the_full_one_does() {
+        let body = br#"{"id":"evt_1","n":-3,"f":1.5,"big":18446744073709551615,"ok":true,
+            "none":null,"esc":"a\"b\u00e4","dup":1,"dup":2,"companyId":"c1",
+            "data":{"items":[{"sku":"a"},[1,2]],"job":{"id":"j1","n":"42"}},"list":[1]}"#;
         let (full, _) = parse_lenient(body).unwrap();
-        let (brief, lenient) = parse_lenient_without_arrays(body).unwrap();
+        let (brief, lenient) = parse_lenient_brief(body).unwrap();
         assert!(!lenient);
-        let mut expected = full.clone();
-        expected["data"]["items"] = Value::Array(Vec::new());
-        expected["list"] = Value::Array(Vec::new());
-        assert_eq!(brief, expected);
+        for name in [
+            "id",
+            "n",
+            "f",
+            "big",
+            "ok",
+            "none",
+            "esc",
+            "dup",
+            "company_id",
+            "data.job.id",
+            "data.job.n",
+            "data.items",
+            "list",
+            "missing",
+            "id.deeper",
+        ] {
+            let (f, b) = (get(&full, name), get(&brief, name));
+            assert_eq!(f.is_some(), b.is_some(), "{name}");
+            assert_eq!(f.and_then(Doc::text), b.and_then(Doc::text), "{name}");
+            assert_eq!(f.and_then(Doc::integer), b.and_then(Doc::integer), "{name}");
+            assert_eq!(f.map(Doc::is_object), b.map(Doc::is_object), "{name}");
+        }
+        assert!(matches!(get(&brief, "esc"), Some(Brief::Str(Cow::Owned(_)))), "escapes copied");
+        assert!(matches!(get(&brief, "id"), Some(Brief::Str(Cow::Borrowed(_)))), "others borrowed");
+        assert_eq!(get(&brief, "list"), Some(&Brief::Array), "arrays are dropped");
         // Still a full check of the syntax, inside arrays too, and still lenient.
-        assert!(parse_lenient_without_arrays(br#"{"a":[1,}]}"#).is_err());
-        assert!(parse_lenient_without_arrays(br#"{"a":[1] x}"#).is_err());
-        let (repaired, lenient) = parse_lenient_without_arrays(b"{\"a\": [1,], // c\n}").unwrap();
+        assert!(parse_lenient_brief(br#"{"a":[1,}]}"#).is_err());
+        assert!(parse_lenient_brief(br#"{"a":[1] x}"#).is_err());
+        let (repaired, lenient) =
+            parse_lenient_brief(b"{\"a\": [1,], \"b\": \"x\", // c\n}").unwrap();
         assert!(lenient);
-        assert_eq!(repaired, serde_json::json!({ "a": [] }));
+        assert_eq!(get(&repaired, "b").and_then(Doc::text).as_deref(), Some("x"));
     }
 
     use super::*;
