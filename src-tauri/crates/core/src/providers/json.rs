@@ -14,23 +14,15 @@ const MAX_DEPTH: usize = 128;
 /// The parsed body, and whether it needed repairs (comments, `{..}` placeholders, trailing
 /// commas: the provider docs' examples contain all three).
 pub(crate) fn parse_lenient(body: &[u8]) -> Result<(Value, bool), String> {
-    parse_lenient_with(body, |bytes| serde_json::from_slice(bytes))
+    parse_lenient_with(body, serde_json::from_slice, |repaired| serde_json::from_slice(repaired))
 }
 
 /// As [`parse_lenient`], into a [`Brief`] tree: for lookups that never look inside arrays (a
 /// provider's envelope and ids), at a fraction of the cost. The whole body is still checked
 /// to be JSON.
 pub(crate) fn parse_lenient_brief(body: &[u8]) -> Result<(Brief<'_>, bool), String> {
-    let strict_error = match parse_brief(body) {
-        Ok(v) => return Ok((v, false)),
-        Err(e) => e.to_string(),
-    };
-    let text = String::from_utf8_lossy(body);
-    match parse_brief(repair(&text).as_bytes()) {
-        // The repaired text goes when this returns: the tree keeps copies.
-        Ok(v) => Ok((v.into_owned(), true)),
-        Err(_) => Err(strict_error),
-    }
+    // The repaired text goes when parsing returns: a tree read from it keeps copies.
+    parse_lenient_with(body, parse_brief, |repaired| parse_brief(repaired).map(Brief::into_owned))
 }
 
 fn parse_brief(bytes: &[u8]) -> serde_json::Result<Brief<'_>> {
@@ -41,16 +33,19 @@ fn parse_brief(bytes: &[u8]) -> serde_json::Result<Brief<'_>> {
     Ok(value)
 }
 
-fn parse_lenient_with(
-    body: &[u8],
-    parse: impl Fn(&[u8]) -> serde_json::Result<Value>,
-) -> Result<(Value, bool), String> {
-    let strict_error = match parse(body) {
+/// `strict(body)`, else `repaired` of the body with the docs' liberties repaired (and
+/// `true`), else the strict parse's error.
+fn parse_lenient_with<'a, T>(
+    body: &'a [u8],
+    strict: impl FnOnce(&'a [u8]) -> serde_json::Result<T>,
+    repaired: impl FnOnce(&[u8]) -> serde_json::Result<T>,
+) -> Result<(T, bool), String> {
+    let strict_error = match strict(body) {
         Ok(v) => return Ok((v, false)),
         Err(e) => e.to_string(),
     };
     let text = String::from_utf8_lossy(body);
-    match parse(repair(&text).as_bytes()) {
+    match repaired(repair(&text).as_bytes()) {
         Ok(v) => Ok((v, true)),
         Err(_) => Err(strict_error),
     }

@@ -422,12 +422,16 @@ mod search_tests {
         panic!("timed out waiting for {what}");
     }
 
+    /// A store in a fresh directory that keeps the newest `retention` deliveries.
+    fn keeping(retention: u64) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions { retention, ..StoreOptions::default() });
+        (dir, store.unwrap())
+    }
+
     #[tokio::test]
     async fn pruned_deliveries_leave_the_search_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            Store::open(dir.path(), StoreOptions { retention: 3, ..StoreOptions::default() })
-                .unwrap();
+        let (_dir, store) = keeping(3);
         let writer = store.writer().unwrap();
         for n in 0..3 {
             writer.insert(delivery(&format!("/old{n}"), "alpha report")).await.unwrap();
@@ -449,10 +453,7 @@ mod search_tests {
 
     #[tokio::test]
     async fn pruned_deliveries_lose_their_import_mark_and_leave_their_replays() {
-        let dir = tempfile::tempdir().unwrap();
-        let store =
-            Store::open(dir.path(), StoreOptions { retention: 2, ..StoreOptions::default() })
-                .unwrap();
+        let (_dir, store) = keeping(2);
         let writer = store.writer().unwrap();
         let first = writer.insert(delivery("/first", "a")).await.unwrap().id;
         let kept = writer.insert(delivery("/kept", "b")).await.unwrap().id;

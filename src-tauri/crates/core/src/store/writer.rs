@@ -165,7 +165,12 @@ impl Background {
     }
 
     fn prune_lag(&self) -> u64 {
-        self.stored.saturating_sub(self.retention)
+        self.prune_lag_after(0)
+    }
+
+    /// Rows past retention once `added` more are stored.
+    fn prune_lag_after(&self, added: u64) -> u64 {
+        (self.stored + added).saturating_sub(self.retention)
     }
 
     fn pending(&self) -> bool {
@@ -443,7 +448,7 @@ fn commit(
             });
         }
     }
-    let lag = (background.stored + out.len() as u64).saturating_sub(background.retention);
+    let lag = background.prune_lag_after(out.len() as u64);
     let mut pruned = 0;
     if lag > MAX_PRUNE_LAG {
         let count = (out.len() as u64 * PRUNE_PER_INSERT).min(lag);
