@@ -15,11 +15,11 @@ use super::Result;
 
 /// How often the log is copied back while commits keep coming.
 const INTERVAL: Duration = Duration::from_millis(100);
-/// A log this long (in pages, 32 MiB) is restarted. A log is reused from its start only when
-/// a checkpoint has caught up with the writer, which one running beside a busy writer never
+/// A log this long (32 MiB) is restarted. A log is reused from its start only when a
+/// checkpoint has caught up with the writer, which one running beside a busy writer never
 /// quite does; so once it has copied most of a long log, the writer copies the last few pages
 /// itself, between two commits, and the log starts over.
-const RESTART_PAGES: i64 = 8_192;
+const RESTART_BYTES: i64 = 32 * 1024 * 1024;
 /// Pages at most left for the writer to copy when it restarts the log.
 const RESTART_TAIL: i64 = 256;
 /// Copies in a row, at most, to bring what is left of a long log under [`RESTART_TAIL`].
@@ -36,12 +36,19 @@ impl Checkpointer {
     /// Starts the thread on its own connection to the database at `path`.
     pub(super) fn start(path: PathBuf) -> Result<Self> {
         let conn = super::open_connection(&path)?;
+        // Flushed by this thread before a restart; see `copy_back`.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(|source| super::StoreError::File { path: path.clone(), source })?;
+        let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let log = Log { conn, file, path, restart_pages: RESTART_BYTES / page_size.max(512) };
         let (nudge, rx) = mpsc::sync_channel(1);
         let restart = Arc::new(AtomicBool::new(false));
         let wanted = restart.clone();
         std::thread::Builder::new()
             .name("hookscope-checkpoint".into())
-            .spawn(move || run(&conn, &rx, &wanted))
+            .spawn(move || run(&log, &rx, &wanted))
             .map_err(|_| super::StoreError::WriterStopped)?;
         Ok(Self { nudge, restart })
     }
@@ -69,35 +76,54 @@ impl Checkpointer {
     }
 }
 
-fn run(conn: &Connection, rx: &mpsc::Receiver<()>, restart: &AtomicBool) {
+/// The checkpoint thread's connection, and the database file it flushes.
+struct Log {
+    conn: Connection,
+    file: std::fs::File,
+    path: PathBuf,
+    /// [`RESTART_BYTES`] in this database's pages.
+    restart_pages: i64,
+}
+
+fn run(log: &Log, rx: &mpsc::Receiver<()>, restart: &AtomicBool) {
     // Returns when every writer (and so every nudge sender) has gone.
     while rx.recv().is_ok() {
-        if let Err(err) = copy_back(conn, restart) {
+        if let Err(err) = copy_back(log, restart) {
             tracing::warn!("checkpoint failed: {err}");
         }
         std::thread::sleep(INTERVAL);
     }
     // Leave the log copied back for the next start.
-    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    let _ = log.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
 }
 
 /// Copies the log back without holding the writer up. A long log is copied again until what
 /// the writer added meanwhile is short, and only then handed to the writer to restart: the
 /// pages it copies itself (and flushes) while captures wait are those few.
-fn copy_back(conn: &Connection, restart: &AtomicBool) -> rusqlite::Result<()> {
+///
+/// SQLite flushes the database file only after a copy that reached the end of the log, which
+/// one beside a busy writer never does: left alone, the writer's restart would flush
+/// everything copied since the last restart, tens of milliseconds with every capture waiting.
+/// So this thread flushes what it copied first, and the writer's flush finds little to do.
+fn copy_back(log: &Log, restart: &AtomicBool) -> Result<()> {
     let mut before = 0;
-    for _ in 0..MAX_PASSES {
+    for pass in 1..=MAX_PASSES {
         // How long the log was when this copy started: pages added while it ran show up only
         // in the next one.
-        let log: i64 = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?;
-        if log < RESTART_PAGES {
+        let pages: i64 = log.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?;
+        if pages < log.restart_pages {
             return Ok(());
         }
-        if log - before <= RESTART_TAIL {
+        // Writes faster than a copy keeps up with (large bodies in a flood) never leave a
+        // short tail; the writer then copies a longer one rather than let the log grow.
+        if pages - before <= RESTART_TAIL || pass == MAX_PASSES {
+            log.file
+                .sync_data()
+                .map_err(|source| super::StoreError::File { path: log.path.clone(), source })?;
             restart.store(true, Ordering::Release);
             return Ok(());
         }
-        before = log;
+        before = pages;
     }
     Ok(())
 }
