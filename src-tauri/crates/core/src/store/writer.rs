@@ -11,7 +11,7 @@
 //! rows not yet indexed on their own (see `query::list`).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -64,8 +64,39 @@ type Job = (Prepared, oneshot::Sender<Result<DeliverySummary>>);
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Job>,
+    coming: Arc<Gathering>,
+}
+
+/// What a commit gathering its group waits for: the deliveries announced as coming.
+struct Gathering {
     /// Deliveries announced with [`Writer::coming`] and not yet queued.
-    coming: Arc<AtomicUsize>,
+    count: AtomicUsize,
+    /// Set while the writer sleeps until `count` drops to zero; only then is it woken, once,
+    /// rather than by each delivery queued meanwhile.
+    waiting: AtomicBool,
+    writer: std::sync::OnceLock<std::thread::Thread>,
+}
+
+impl Gathering {
+    fn new() -> Self {
+        Self {
+            count: AtomicUsize::new(0),
+            waiting: AtomicBool::new(false),
+            writer: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// One announced delivery is queued (or will not come after all).
+    fn arrived(&self) {
+        // Sequentially consistent, with the writer's side in `Queue::gather`: of "announced
+        // count drops to zero" and "writer starts waiting", each side sees the other's.
+        if self.count.fetch_sub(1, Ordering::SeqCst) == 1
+            && self.waiting.load(Ordering::SeqCst)
+            && let Some(thread) = self.writer.get()
+        {
+            thread.unpark();
+        }
+    }
 }
 
 impl Writer {
@@ -77,12 +108,13 @@ impl Writer {
     ) -> Result<Self> {
         let (tx, rx) = mpsc::channel(4 * MAX_GROUP);
         let state = Background::load(&conn, retention)?;
-        let coming = Arc::new(AtomicUsize::new(0));
+        let coming = Arc::new(Gathering::new());
         let queue = Queue { rx, coming: coming.clone() };
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("hookscope-writer".into())
             .spawn(move || run(conn, queue, &checkpointer, events, state))
             .map_err(|_| StoreError::WriterStopped)?;
+        let _ = coming.writer.set(thread.thread().clone());
         Ok(Self { tx, coming })
     }
 
@@ -94,7 +126,7 @@ impl Writer {
     /// Tells the writer a delivery is on its way (its body is read and is being analysed), so
     /// a commit that would otherwise start without it waits a moment and takes it along.
     pub fn coming(&self) -> Coming<'_> {
-        self.coming.fetch_add(1, Ordering::AcqRel);
+        self.coming.count.fetch_add(1, Ordering::AcqRel);
         Coming { writer: self }
     }
 }
@@ -120,7 +152,7 @@ impl Coming<'_> {
 
 impl Drop for Coming<'_> {
     fn drop(&mut self) {
-        self.writer.coming.fetch_sub(1, Ordering::AcqRel);
+        self.writer.coming.arrived();
     }
 }
 
@@ -244,29 +276,31 @@ impl Rate {
 /// The writer's side of the queue.
 struct Queue {
     rx: mpsc::Receiver<Job>,
-    coming: Arc<AtomicUsize>,
+    coming: Arc<Gathering>,
 }
 
 impl Queue {
     /// Adds what is queued to `group`; while deliveries are announced as coming, waits for
-    /// them until `deadline`. Each commit writes the pages it touches whatever its size, so
+    /// them until `deadline`, asleep until the last of them is queued rather than woken by
+    /// each. Each commit writes the pages it touches whatever its size, so
     /// under load one commit of many deliveries costs far less than many commits of a few;
     /// with nothing announced (a quiet listener) the commit starts at once.
-    fn gather(&mut self, group: &mut Vec<Job>, timer: &tokio::runtime::Runtime, deadline: Instant) {
+    fn gather(&mut self, group: &mut Vec<Job>, deadline: Instant) {
         while group.len() < MAX_GROUP {
             match self.rx.try_recv() {
                 Ok(job) => group.push(job),
                 Err(mpsc::error::TryRecvError::Disconnected) => return,
                 Err(mpsc::error::TryRecvError::Empty) => {
                     let left = deadline.saturating_duration_since(Instant::now());
-                    if self.coming.load(Ordering::Acquire) == 0 || left.is_zero() {
+                    if self.coming.count.load(Ordering::Acquire) == 0 || left.is_zero() {
                         return;
                     }
-                    match timer.block_on(async { tokio::time::timeout(left, self.rx.recv()).await })
-                    {
-                        Ok(Some(job)) => group.push(job),
-                        Ok(None) | Err(_) => return,
+                    // Sleep until the last one announced is queued (see `Gathering::arrived`).
+                    self.coming.waiting.store(true, Ordering::SeqCst);
+                    if self.coming.count.load(Ordering::SeqCst) != 0 {
+                        std::thread::park_timeout(left);
                     }
+                    self.coming.waiting.store(false, Ordering::SeqCst);
                 }
             }
         }
@@ -313,7 +347,7 @@ fn run(
             Err(mpsc::error::TryRecvError::Disconnected) => break,
         };
         group.push(first);
-        queue.gather(&mut group, &timer, Instant::now() + GATHER);
+        queue.gather(&mut group, Instant::now() + GATHER);
         rate.add(group.len() as u64);
         match commit(&mut conn, &mut group, &mut background) {
             Ok(summaries) => {
@@ -585,6 +619,34 @@ mod tests {
         assert!((3_900..=4_000).contains(&rate.per_second()), "{}", rate.per_second());
     }
 
+    #[test]
+    fn the_writer_gathering_a_group_wakes_when_the_last_announced_delivery_arrives() {
+        let gathering = Arc::new(Gathering::new());
+        gathering.count.store(2, Ordering::SeqCst);
+        let (parked, ready) = std::sync::mpsc::channel();
+        let writer = {
+            let gathering = gathering.clone();
+            std::thread::spawn(move || {
+                gathering.waiting.store(true, Ordering::SeqCst);
+                parked.send(()).unwrap();
+                let started = Instant::now();
+                // As `Queue::gather` sleeps; wakes spuriously at times, so sleeps again.
+                while gathering.count.load(Ordering::SeqCst) != 0
+                    && started.elapsed() < Duration::from_secs(30)
+                {
+                    std::thread::park_timeout(Duration::from_secs(30));
+                }
+                started.elapsed()
+            })
+        };
+        gathering.writer.set(writer.thread().clone()).unwrap();
+        ready.recv().unwrap();
+        gathering.arrived();
+        gathering.arrived();
+        let slept = writer.join().unwrap();
+        assert!(slept < Duration::from_secs(10), "woken by the last arrival, not the timeout");
+    }
+
     #[tokio::test]
     async fn a_delivery_announced_and_then_dropped_is_no_longer_waited_for() {
         let dir = tempfile::tempdir().unwrap();
@@ -592,10 +654,10 @@ mod tests {
         let writer = store.writer().unwrap();
         let coming = writer.coming();
         let other = writer.coming();
-        assert_eq!(writer.coming.load(Ordering::Acquire), 2);
+        assert_eq!(writer.coming.count.load(Ordering::Acquire), 2);
         drop(coming);
-        assert_eq!(writer.coming.load(Ordering::Acquire), 1);
+        assert_eq!(writer.coming.count.load(Ordering::Acquire), 1);
         drop(other);
-        assert_eq!(writer.coming.load(Ordering::Acquire), 0);
+        assert_eq!(writer.coming.count.load(Ordering::Acquire), 0);
     }
 }
