@@ -288,6 +288,16 @@ mod tests {
     }
 
     #[test]
+    fn the_bundled_sqlite_keeps_no_memory_statistics_and_shares_no_page_cache() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut options = conn.prepare("PRAGMA compile_options").unwrap();
+        let options: Vec<String> =
+            options.query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap();
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+        assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+    }
+
+    #[test]
     fn new_stores_get_large_pages_and_old_ones_keep_theirs() {
         let page_size = |dir: &Path| {
             let store = Store::open(dir, StoreOptions::default()).unwrap();
