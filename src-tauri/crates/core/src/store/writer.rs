@@ -282,9 +282,9 @@ struct Queue {
 impl Queue {
     /// Adds what is queued to `group`; while deliveries are announced as coming, waits for
     /// them until `deadline`, asleep until the last of them is queued rather than woken by
-    /// each. Each commit writes the pages it touches whatever its size, so
-    /// under load one commit of many deliveries costs far less than many commits of a few;
-    /// with nothing announced (a quiet listener) the commit starts at once.
+    /// each. Each commit writes the pages it touches whatever its size, so under load one
+    /// commit of many deliveries costs far less than many commits of a few; with nothing
+    /// announced (a quiet listener) the commit starts at once.
     fn gather(&mut self, group: &mut Vec<Job>, deadline: Instant) {
         while group.len() < MAX_GROUP {
             match self.rx.try_recv() {
