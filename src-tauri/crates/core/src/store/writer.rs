@@ -64,7 +64,7 @@ type Job = (Prepared, oneshot::Sender<Result<DeliverySummary>>);
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Job>,
-    coming: Arc<Gathering>,
+    gathering: Arc<Gathering>,
 }
 
 /// What a commit gathering its group waits for: the deliveries announced as coming.
@@ -108,14 +108,14 @@ impl Writer {
     ) -> Result<Self> {
         let (tx, rx) = mpsc::channel(4 * MAX_GROUP);
         let state = Background::load(&conn, retention)?;
-        let coming = Arc::new(Gathering::new());
-        let queue = Queue { rx, coming: coming.clone() };
+        let gathering = Arc::new(Gathering::new());
+        let queue = Queue { rx, gathering: gathering.clone() };
         let thread = std::thread::Builder::new()
             .name("hookscope-writer".into())
             .spawn(move || run(conn, queue, &checkpointer, events, state))
             .map_err(|_| StoreError::WriterStopped)?;
-        let _ = coming.writer.set(thread.thread().clone());
-        Ok(Self { tx, coming })
+        let _ = gathering.writer.set(thread.thread().clone());
+        Ok(Self { tx, gathering })
     }
 
     /// Stores a delivery and returns once it is committed.
@@ -126,7 +126,7 @@ impl Writer {
     /// Tells the writer a delivery is on its way (its body is read and is being analysed), so
     /// a commit that would otherwise start without it waits a moment and takes it along.
     pub fn coming(&self) -> Coming<'_> {
-        self.coming.count.fetch_add(1, Ordering::AcqRel);
+        self.gathering.count.fetch_add(1, Ordering::AcqRel);
         Coming { writer: self }
     }
 }
@@ -152,7 +152,7 @@ impl Coming<'_> {
 
 impl Drop for Coming<'_> {
     fn drop(&mut self) {
-        self.writer.coming.arrived();
+        self.writer.gathering.arrived();
     }
 }
 
@@ -276,7 +276,7 @@ impl Rate {
 /// The writer's side of the queue.
 struct Queue {
     rx: mpsc::Receiver<Job>,
-    coming: Arc<Gathering>,
+    gathering: Arc<Gathering>,
 }
 
 impl Queue {
@@ -292,15 +292,15 @@ impl Queue {
                 Err(mpsc::error::TryRecvError::Disconnected) => return,
                 Err(mpsc::error::TryRecvError::Empty) => {
                     let left = deadline.saturating_duration_since(Instant::now());
-                    if self.coming.count.load(Ordering::Acquire) == 0 || left.is_zero() {
+                    if self.gathering.count.load(Ordering::Acquire) == 0 || left.is_zero() {
                         return;
                     }
                     // Sleep until the last one announced is queued (see `Gathering::arrived`).
-                    self.coming.waiting.store(true, Ordering::SeqCst);
-                    if self.coming.count.load(Ordering::SeqCst) != 0 {
+                    self.gathering.waiting.store(true, Ordering::SeqCst);
+                    if self.gathering.count.load(Ordering::SeqCst) != 0 {
                         std::thread::park_timeout(left);
                     }
-                    self.coming.waiting.store(false, Ordering::SeqCst);
+                    self.gathering.waiting.store(false, Ordering::SeqCst);
                 }
             }
         }
@@ -623,28 +623,21 @@ mod tests {
     fn the_writer_gathering_a_group_wakes_when_the_last_announced_delivery_arrives() {
         let gathering = Arc::new(Gathering::new());
         gathering.count.store(2, Ordering::SeqCst);
-        let (parked, ready) = std::sync::mpsc::channel();
-        let writer = {
-            let gathering = gathering.clone();
-            std::thread::spawn(move || {
-                gathering.waiting.store(true, Ordering::SeqCst);
-                parked.send(()).unwrap();
-                let started = Instant::now();
-                // As `Queue::gather` sleeps; wakes spuriously at times, so sleeps again.
-                while gathering.count.load(Ordering::SeqCst) != 0
-                    && started.elapsed() < Duration::from_secs(30)
-                {
-                    std::thread::park_timeout(Duration::from_secs(30));
-                }
-                started.elapsed()
-            })
-        };
+        // Kept open: a closed queue would end the gathering at once.
+        let (_tx, rx) = mpsc::channel(1);
+        let mut queue = Queue { rx, gathering: gathering.clone() };
+        let writer = std::thread::spawn(move || {
+            let started = Instant::now();
+            queue.gather(&mut Vec::new(), started + Duration::from_secs(30));
+            started.elapsed()
+        });
         gathering.writer.set(writer.thread().clone()).unwrap();
-        ready.recv().unwrap();
+        // Time for the writer to fall asleep; arriving sooner would only make the test easier.
+        std::thread::sleep(Duration::from_millis(50));
         gathering.arrived();
         gathering.arrived();
         let slept = writer.join().unwrap();
-        assert!(slept < Duration::from_secs(10), "woken by the last arrival, not the timeout");
+        assert!(slept < Duration::from_secs(10), "woken by the last arrival, not the deadline");
     }
 
     #[tokio::test]
@@ -654,10 +647,10 @@ mod tests {
         let writer = store.writer().unwrap();
         let coming = writer.coming();
         let other = writer.coming();
-        assert_eq!(writer.coming.count.load(Ordering::Acquire), 2);
+        assert_eq!(writer.gathering.count.load(Ordering::Acquire), 2);
         drop(coming);
-        assert_eq!(writer.coming.count.load(Ordering::Acquire), 1);
+        assert_eq!(writer.gathering.count.load(Ordering::Acquire), 1);
         drop(other);
-        assert_eq!(writer.coming.count.load(Ordering::Acquire), 0);
+        assert_eq!(writer.gathering.count.load(Ordering::Acquire), 0);
     }
 }
