@@ -68,24 +68,18 @@ pub struct Writer {
 }
 
 /// What a commit gathering its group waits for: the deliveries announced as coming.
+#[derive(Default)]
 struct Gathering {
     /// Deliveries announced with [`Writer::coming`] and not yet queued.
     count: AtomicUsize,
     /// Set while the writer sleeps until `count` drops to zero; only then is it woken, once,
     /// rather than by each delivery queued meanwhile.
     waiting: AtomicBool,
+    /// The writer thread, which sets it before it first sleeps.
     writer: std::sync::OnceLock<std::thread::Thread>,
 }
 
 impl Gathering {
-    fn new() -> Self {
-        Self {
-            count: AtomicUsize::new(0),
-            waiting: AtomicBool::new(false),
-            writer: std::sync::OnceLock::new(),
-        }
-    }
-
     /// One announced delivery is queued (or will not come after all).
     fn arrived(&self) {
         // Sequentially consistent, with the writer's side in `Queue::gather`: of "announced
@@ -108,13 +102,12 @@ impl Writer {
     ) -> Result<Self> {
         let (tx, rx) = mpsc::channel(4 * MAX_GROUP);
         let state = Background::load(&conn, retention)?;
-        let gathering = Arc::new(Gathering::new());
+        let gathering = Arc::new(Gathering::default());
         let queue = Queue { rx, gathering: gathering.clone() };
-        let thread = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("hookscope-writer".into())
             .spawn(move || run(conn, queue, &checkpointer, events, state))
             .map_err(|_| StoreError::WriterStopped)?;
-        let _ = gathering.writer.set(thread.thread().clone());
         Ok(Self { tx, gathering })
     }
 
@@ -314,6 +307,8 @@ fn run(
     events: broadcast::Sender<DeliverySummary>,
     mut background: Background,
 ) {
+    // Before any gathering sleeps, so the last delivery announced can always wake it.
+    let _ = queue.gathering.writer.set(std::thread::current());
     // A timer for waiting on the queue with a deadline; this thread runs nothing else on it.
     let Ok(timer) = tokio::runtime::Builder::new_current_thread().enable_time().build() else {
         tracing::error!("the store's writer cannot start its timer");
@@ -621,7 +616,7 @@ mod tests {
 
     #[test]
     fn the_writer_gathering_a_group_wakes_when_the_last_announced_delivery_arrives() {
-        let gathering = Arc::new(Gathering::new());
+        let gathering = Arc::new(Gathering::default());
         gathering.count.store(2, Ordering::SeqCst);
         // Kept open: a closed queue would end the gathering at once.
         let (_tx, rx) = mpsc::channel(1);
