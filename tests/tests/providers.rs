@@ -9,11 +9,12 @@ use hookscope_e2e::{
     Serve, cli, cli_with_env, fleiko_headers, hmac_hex, list_json, post, wait_for,
 };
 
+/// The providers' published vectors, kept in the repository beside the core's own tests.
+const VECTORS: &str =
+    include_str!("../../src-tauri/crates/core/src/providers/fixtures/signatures.json");
+
 fn vectors() -> serde_json::Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/signatures.json");
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("the published vectors live in shared/ beside the repo: {e}"));
-    serde_json::from_str(&text).unwrap()
+    serde_json::from_str(VECTORS).unwrap()
 }
 
 fn now() -> i64 {
