@@ -3,7 +3,8 @@
 //! a UI that re-renders as data arrives.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
@@ -15,44 +16,97 @@ use futures::FutureExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::time::sleep;
 
-use crate::{artifacts_dir, bin, free_port};
+use crate::{artifacts_dir, bin, free_port, retry_on_port_taken};
 
-pub const TIMEOUT: Duration = Duration::from_secs(20);
+/// How long any one wait in a GUI test may take: generous, for WebKit on two busy cores.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One app at a time: two WebKit instances on two cores make every wait flaky. Each GUI test
 /// binary holds this for the whole of each test; cargo runs test binaries one after another.
 pub static ONE_APP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// Runs tauri-driver in a process group of its own, led by a shell that waits on a pipe from
+/// this process: when the test process goes, however it goes (a panic, a kill, SIGKILL), the
+/// pipe closes and the shell kills its group — tauri-driver, WebKitWebDriver and the app — so
+/// nothing outlives the test and nothing else is ever killed. The shell prints `exited` when
+/// tauri-driver does (127: not installed), which is how a port taken under it is noticed.
+const DRIVER_SHELL: &str = r#"
+command -v tauri-driver >/dev/null 2>&1 || { echo "exited 127"; exit 127; }
+( tauri-driver "$@" </dev/null; echo "exited $?" ) &
+read -r _
+kill -KILL 0
+"#;
+
 /// tauri-driver and the WebKitWebDriver it starts, in their own process group so that both
-/// go when the test ends, pass or fail.
+/// go when the test ends, pass or fail (see [`DRIVER_SHELL`]).
 pub struct Driver {
     child: Child,
     port: u16,
 }
 
 impl Driver {
+    /// Starts tauri-driver on a free port, again on other ports should one be taken first.
     pub fn start() -> Self {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "GUI tests need an X display: run them under xvfb-run (the README's test command does)"
         );
-        let port = free_port();
-        let native = free_port();
-        let child = Command::new("tauri-driver")
+        retry_on_port_taken(5, "tauri-driver", |port| Self::try_start(port, free_port()))
+    }
+
+    /// `None` when tauri-driver exited at once, as it does when its port is taken.
+    fn try_start(port: u16, native: u16) -> Option<Self> {
+        let mut child = Command::new("sh")
+            .args(["-c", DRIVER_SHELL, "tauri-driver"])
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .stdout(Stdio::null())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             // Inherited by WebKitWebDriver and the app: keep test keys out of a real keyring.
             .env("HOOKSCOPE_NO_KEYRING", "1")
             .process_group(0)
             .spawn()
-            .expect("tauri-driver is not installed (cargo install tauri-driver --locked)");
-        Self { child, port }
+            .expect("cannot run sh");
+        let (tx, exited) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().expect("piped stdout");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(code) = line.strip_prefix("exited ") {
+                    let _ = tx.send(code.trim().to_owned());
+                }
+            }
+        });
+        let driver = Self { child, port };
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Ok(code) = exited.try_recv() {
+                assert_ne!(
+                    code, "127",
+                    "tauri-driver is not installed (cargo install tauri-driver --locked)"
+                );
+                eprintln!(
+                    "tauri-driver exited with {code} on port {port} (taken?): trying another"
+                );
+                return None;
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                // Listening, or someone else is: a driver that lost the port exits at once.
+                return match exited.recv_timeout(Duration::from_millis(300)) {
+                    Ok(_) => None,
+                    Err(_) => Some(driver),
+                };
+            }
+            assert!(Instant::now() < deadline, "tauri-driver never listened on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // Closing the pipe makes the shell kill its group; killing the group here as well does
+        // not depend on the shell having got that far.
+        drop(self.child.stdin.take());
         let group = format!("-{}", self.child.id());
         let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.wait();
@@ -62,6 +116,18 @@ impl Drop for Driver {
 /// Starts the app with `--data-dir` and `--listen` (tauri-driver forwards arguments, not
 /// environment variables) and opens a WebDriver session on it.
 pub async fn launch(driver: &Driver, data_dir: &Path, listen: SocketAddr) -> Client {
+    match try_launch(driver, data_dir, listen).await {
+        Ok(client) => client,
+        Err(error) => panic!("cannot start a WebDriver session: {error}"),
+    }
+}
+
+/// [`launch`], with the reason as an error when no session starts within [`TIMEOUT`].
+pub async fn try_launch(
+    driver: &Driver,
+    data_dir: &Path,
+    listen: SocketAddr,
+) -> Result<Client, String> {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "wry".into());
     caps.insert(
@@ -78,11 +144,16 @@ pub async fn launch(driver: &Driver, data_dir: &Path, listen: SocketAddr) -> Cli
         // An app that exits at once leaves WebKitWebDriver waiting: bound every attempt.
         let attempt = builder.capabilities(caps.clone()).connect(&url);
         let error = match tokio::time::timeout(TIMEOUT, attempt).await {
-            Ok(Ok(client)) => return client,
+            Ok(Ok(client)) => return Ok(client),
             Ok(Err(err)) => err.to_string(),
-            Err(_) => "no session after 20 s (did the app exit? see its stderr above)".into(),
+            Err(_) => format!(
+                "no session after {} s (did the app exit? see its stderr above)",
+                TIMEOUT.as_secs()
+            ),
         };
-        assert!(Instant::now() < deadline, "cannot start a WebDriver session: {error}");
+        if Instant::now() >= deadline {
+            return Err(error);
+        }
         sleep(Duration::from_millis(200)).await;
     }
 }
@@ -95,9 +166,19 @@ where
     Fut: Future<Output = anyhow::Result<()>>,
 {
     let _one = ONE_APP.lock().await;
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("loopback");
-    let driver = Driver::start();
-    let client = launch(&driver, data_dir, addr).await;
+    // The app and WebKitWebDriver bind ports picked here; should another process take one
+    // first, the session does not start: start over on other ports.
+    let mut attempts = 0;
+    let (driver, client, addr) = loop {
+        attempts += 1;
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("loopback");
+        let driver = Driver::start();
+        match try_launch(&driver, data_dir, addr).await {
+            Ok(client) => break (driver, client, addr),
+            Err(error) if attempts < 3 => eprintln!("no WebDriver session ({error}): again"),
+            Err(error) => panic!("cannot start a WebDriver session: {error}"),
+        }
+    };
     // A failed wait panics: catch it so that the screenshot and the clean-up still happen.
     let result = AssertUnwindSafe(checks(client.clone(), addr)).catch_unwind().await;
     if let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(10), client.screenshot()).await {
