@@ -200,9 +200,57 @@ pub fn post(serve: &Serve, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -
     exchange(&mut stream, &request("POST", path, headers, body)).unwrap()
 }
 
-/// A port that was free a moment ago (for processes that cannot report the one they chose).
+/// A port that was free a moment ago, for a process that must bind it itself and cannot report
+/// the one it chose. Another process can take it before that: start such a process with
+/// [`retry_on_port_taken`]. A test that needs a listener binds `127.0.0.1:0` and keeps it; one
+/// that needs nothing listening uses [`RefusedPort`].
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Runs `start` with a fresh [`free_port`] until it succeeds: `start` returns `None` when the
+/// port turned out to be taken. Panics with `what` after `attempts` tries.
+pub fn retry_on_port_taken<T>(
+    attempts: u32,
+    what: &str,
+    mut start: impl FnMut(u16) -> Option<T>,
+) -> T {
+    for _ in 0..attempts {
+        if let Some(started) = start(free_port()) {
+            return started;
+        }
+    }
+    panic!("{what}: every one of {attempts} free ports was taken before it could be used");
+}
+
+/// A loopback port held for as long as this lives with nothing listening on it: connections to
+/// it are refused, and no other process can bind it meanwhile (a socket bound but never put in
+/// the listening state).
+pub struct RefusedPort {
+    socket: tokio::net::TcpSocket,
+}
+
+impl RefusedPort {
+    pub fn new() -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        Self { socket }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.socket.local_addr().unwrap().port()
+    }
+
+    /// `http://127.0.0.1:PORT{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port())
+    }
+}
+
+impl Default for RefusedPort {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Polls `f` until it returns `Some`, or panics with `what` after `timeout`.

@@ -193,7 +193,11 @@ fn every_answered_delivery_survives_sigkill() {
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Kill it mid-flood, once it has answered plenty: counted, not timed, so a slow machine
+    // only takes longer.
+    hookscope_e2e::wait_for(Duration::from_secs(120), "500 answered deliveries", || {
+        (acked.lock().unwrap().len() >= 500).then_some(())
+    });
     serve.child.kill().unwrap();
     serve.child.wait().unwrap();
     stop.store(true, Ordering::Relaxed);

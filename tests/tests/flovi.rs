@@ -438,7 +438,8 @@ fn error_statuses_carry_the_apis_message() {
 #[test]
 fn network_failures_and_timeouts_are_explained() {
     let dir = tempfile::tempdir().unwrap();
-    let dead = format!("http://127.0.0.1:{}/customers/api", hookscope_e2e::free_port());
+    let refused = hookscope_e2e::RefusedPort::new();
+    let dead = refused.url("/customers/api");
     let err = fails(&flovi(dir.path(), API_KEY, &["offices", "--base-url", &dead]), 1);
     assert!(err.contains("connection refused"), "{err}");
     assert!(err.contains("nothing is listening"), "{err}");
@@ -449,14 +450,17 @@ fn network_failures_and_timeouts_are_explained() {
     let err = fails(&flovi(dir.path(), API_KEY, &["offices", "--base-url", &not_tls]), 1);
     assert!(err.contains("secure (TLS) connection"), "{err}");
 
-    fake.delay(Duration::from_secs(5));
+    // Far longer than any wait below, so only the client's own timeout can end the call.
+    fake.delay(Duration::from_secs(120));
     let started = Instant::now();
     let base = fake.base_url();
     let err = fails(
         &flovi(dir.path(), API_KEY, &["offices", "--base-url", &base, "--timeout", "0.5"]),
         1,
     );
-    assert!(started.elapsed() < Duration::from_secs(4), "the timeout was not applied");
+    let took = started.elapsed();
+    eprintln!("a 0.5 s timeout ended the call after {took:?}");
+    assert!(took < Duration::from_secs(60), "the timeout was not applied ({took:?})");
     assert!(err.contains("within 0.5 s (timed out)"), "{err}");
 
     let err =

@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hookscope_e2e::{Serve, cli, cli_with_env, fleiko_headers, free_port, list_json, post};
+use hookscope_e2e::{RefusedPort, Serve, cli, cli_with_env, fleiko_headers, list_json, post};
 
 const SECRET: &str = "whsec_replay_test";
 
@@ -164,7 +164,8 @@ fn unreachable_slow_and_failing_targets_exit_non_zero_with_the_reason_recorded()
     let id = post_with(&serve, "/fleiko", &fleiko_headers(SECRET, t, BODY, "dlv_1", 1), BODY)
         .to_string();
 
-    let dead = format!("http://127.0.0.1:{}/hook", free_port());
+    let refused = RefusedPort::new();
+    let dead = refused.url("/hook");
     let out = cli(&["replay", &id, "--to", &dead, "--data-dir", data]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
