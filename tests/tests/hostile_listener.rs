@@ -121,9 +121,8 @@ async fn slow_body(
     started: Arc<AtomicUsize>,
 ) -> bool {
     let Ok(mut stream) = TcpStream::connect(addr).await else { return false };
-    let mut raw =
-        format!("POST /slow HTTP/1.1\r\nHost: test\r\nContent-Length: {claim}\r\n\r\n")
-            .into_bytes();
+    let mut raw = format!("POST /slow HTTP/1.1\r\nHost: test\r\nContent-Length: {claim}\r\n\r\n")
+        .into_bytes();
     raw.extend(std::iter::repeat_n(b'.', first));
     if stream.write_all(&raw).await.is_err() {
         return false;
@@ -231,7 +230,9 @@ fn a_stalled_or_trickling_body_is_answered_408_and_its_attempt_recorded() {
             use std::io::Write;
             let started = Instant::now();
             stream
-                .write_all(b"POST /flovi/trickle HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n")
+                .write_all(
+                    b"POST /flovi/trickle HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n",
+                )
                 .unwrap();
             for _ in 0..40 {
                 std::thread::sleep(Duration::from_millis(300));
@@ -291,11 +292,8 @@ fn slow_bodies_and_ordinary_posts(extra: &[&str]) -> (usize, usize) {
     let serve = Serve::start(dir.path(), extra);
     let addr = serve.addr;
     let pid = serve.child.id();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (open_at_end, files) = runtime.block_on(async {
         let stop = Arc::new(AtomicBool::new(false));
         let every = Duration::from_secs(3);
@@ -304,7 +302,10 @@ fn slow_bodies_and_ordinary_posts(extra: &[&str]) -> (usize, usize) {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let files = open_files(pid);
         let latencies = ordinary_posts(addr, 10).await;
-        println!("{extra:?}: ordinary POST latency with 1000 slow bodies: {}", describe(&latencies));
+        println!(
+            "{extra:?}: ordinary POST latency with 1000 slow bodies: {}",
+            describe(&latencies)
+        );
         for latency in &latencies {
             assert!(*latency < Duration::from_secs(5), "{latency:?}");
         }
@@ -343,11 +344,8 @@ fn a_thousand_claims_of_25_mib_keep_memory_bounded() {
     let serve = Serve::start(dir.path(), &[]);
     let addr = serve.addr;
     let pid = serve.child.id();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         let stop = Arc::new(AtomicBool::new(false));
         let claim = 25 * 1024 * 1024;
@@ -375,16 +373,15 @@ fn two_hundred_concurrent_5_mib_bodies_are_stored_or_refused_503_within_bounded_
     let addr = serve.addr;
     let pid = serve.child.id();
     let body: Arc<Vec<u8>> = Arc::new((0..5 * 1024 * 1024).map(|i| (i % 251) as u8).collect());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let responses = runtime.block_on(async {
         let tasks: Vec<_> = (0..200)
             .map(|i| {
                 let body = body.clone();
-                tokio::spawn(async move { send(addr, post_bytes(&format!("/flovi/bulk{i}"), &body)).await })
+                tokio::spawn(async move {
+                    send(addr, post_bytes(&format!("/flovi/bulk{i}"), &body)).await
+                })
             })
             .collect();
         let mut responses = Vec::new();

@@ -114,7 +114,11 @@ impl Admission {
     /// The connection is accepted: from now on it may be closed to make room.
     pub fn open(&self) {
         self.slot.touch();
-        self.conns.open.lock().unwrap_or_else(|e| e.into_inner()).insert(self.id, self.slot.clone());
+        self.conns
+            .open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(self.id, self.slot.clone());
     }
 }
 

@@ -172,10 +172,7 @@ impl Listener {
             writer: registry.store().writer()?,
             registry: registry.clone(),
             max_body: config.max_body,
-            deadlines: BodyDeadlines {
-                idle: config.body_idle_timeout,
-                total: config.body_timeout,
-            },
+            deadlines: BodyDeadlines { idle: config.body_idle_timeout, total: config.body_timeout },
             in_flight: InFlight::new(config.max_in_flight),
             conns: Connections::new(cap),
             endpoints: RwLock::new(Vec::new()),
@@ -338,12 +335,10 @@ fn serve_connection<S>(
         router.clone().oneshot(req.map(Body::new))
     });
     let conn = builder.serve_connection(io, service);
-    let end = move |result: Option<Result<(), hyper::Error>>| {
-        match result {
-            Some(Ok(())) => {}
-            Some(Err(err)) => tracing::debug!("connection from {remote} ended: {err}"),
-            None => tracing::debug!("connection from {remote} closed to make room"),
-        }
+    let end = move |result: Option<Result<(), hyper::Error>>| match result {
+        Some(Ok(())) => {}
+        Some(Err(err)) => tracing::debug!("connection from {remote} ended: {err}"),
+        None => tracing::debug!("connection from {remote} closed to make room"),
     };
     // Tunnelled connections have no graceful drain: the tunnel closes them anyway.
     match graceful {
@@ -578,7 +573,12 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
                     secs(state.deadlines.total)
                 ),
             };
-            (None, None, size, Some(Refusal { status: StatusCode::REQUEST_TIMEOUT, problem, limit: None }))
+            (
+                None,
+                None,
+                size,
+                Some(Refusal { status: StatusCode::REQUEST_TIMEOUT, problem, limit: None }),
+            )
         }
         BodyOutcome::Failed(size, err) => (
             None,
