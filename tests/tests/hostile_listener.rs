@@ -132,9 +132,9 @@ async fn slow_body(
     loop {
         // A closed connection shows up as a readable end of stream (or a reset).
         let mut probe = [0u8; 1];
-        match tokio::time::timeout(Duration::from_millis(1), stream.read(&mut probe)).await {
-            Ok(Ok(0) | Err(_)) => return false,
-            Ok(Ok(_)) | Err(_) => {}
+        let read = tokio::time::timeout(Duration::from_millis(1), stream.read(&mut probe)).await;
+        if let Ok(Ok(0) | Err(_)) = read {
+            return false;
         }
         if stop.load(Ordering::Relaxed) {
             return true;
