@@ -10,7 +10,9 @@ mod state;
 use std::net::SocketAddr;
 
 use hookscope_core::capture::ListenerHandle;
-use hookscope_core::capture::{CaptureConfig, DEFAULT_MAX_BODY, Listener, ServerInfo};
+use hookscope_core::capture::{
+    CaptureConfig, DEFAULT_MAX_BODY, Listener, ServerInfo, exposure_warning,
+};
 use hookscope_core::flovi_api::{DEFAULT_TIMEOUT, FloviClient, FloviOptions};
 use hookscope_core::paths;
 use hookscope_core::registry::Registry;
@@ -145,10 +147,11 @@ async fn start_listener(
     max_body: u64,
 ) -> (ServerInfo, Option<ListenerHandle>) {
     let requested = args.listen.unwrap_or_else(|| SocketAddr::from(DEFAULT_LISTEN));
-    let mut bound = Listener::bind(&CaptureConfig { listen: requested, max_body }, registry).await;
+    let config = |listen| CaptureConfig { listen, max_body, ..CaptureConfig::default() };
+    let mut bound = Listener::bind(&config(requested), registry).await;
     if bound.is_err() && args.listen.is_none() {
         let any = SocketAddr::new(requested.ip(), 0);
-        bound = Listener::bind(&CaptureConfig { listen: any, max_body }, registry).await;
+        bound = Listener::bind(&config(any), registry).await;
     }
     let empty = ServerInfo {
         base_url: String::new(),
@@ -158,6 +161,9 @@ async fn start_listener(
     };
     match bound {
         Ok(listener) => {
+            if let Some(warning) = exposure_warning(&listener.local_addr()) {
+                eprintln!("{warning}");
+            }
             let base_url = format!("http://{}", listener.local_addr());
             let handle = listener.handle();
             tauri::async_runtime::spawn(listener.run(std::future::pending()));

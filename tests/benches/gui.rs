@@ -396,6 +396,7 @@ impl Synth {
             method: self.method.to_owned(),
             path: self.path,
             query: self.query,
+            target: None,
             http_version: "HTTP/1.1".to_owned(),
             headers,
             body_size: self.body.len() as u64,

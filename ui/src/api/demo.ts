@@ -961,6 +961,7 @@ export function createDemoBackend(search: string): Backend {
         summary: a?.decoded?.summary ?? null,
         viaTunnel: s.viaTunnel ?? null,
         httpVersion: 'HTTP/1.1',
+        target: s.query ? `${s.path}?${s.query}` : s.path,
         headers: s.headers,
         remoteAddr: `127.0.0.1:${50000 + Math.floor(rand() * 15000)}`,
         responseLatencyUs: Math.floor(300 + rand() * 4000),
@@ -979,7 +980,7 @@ export function createDemoBackend(search: string): Backend {
   })();
 
   const summary = (s: Stored): DeliverySummary => {
-    const { httpVersion: _h, headers: _hs, remoteAddr: _r, responseLatencyUs: _l, decoded: _d, ...rest } = s.detail;
+    const { httpVersion: _h, target: _t, headers: _hs, remoteAddr: _r, responseLatencyUs: _l, decoded: _d, ...rest } = s.detail;
     return rest;
   };
 

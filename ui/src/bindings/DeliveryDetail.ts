@@ -8,6 +8,11 @@ import type { Verification } from "./Verification";
  */
 export type DeliveryDetail = { httpVersion: string, 
 /**
+ * The request target exactly as sent: the path and query, or an absolute-form
+ * `http://host/path?query` when the client sent one.
+ */
+target: string, 
+/**
  * Headers in arrival order, duplicates and name case kept. Values that are not UTF-8
  * are shown with replacement characters; the exact bytes stay in the store.
  */

@@ -11,10 +11,14 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use hookscope_core::capture::{CaptureConfig, DEFAULT_MAX_BODY, Listener};
+use hookscope_core::capture::{
+    CaptureConfig, DEFAULT_BODY_IDLE_TIMEOUT, DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, Listener, exposure_warning,
+};
 use hookscope_core::paths;
 use hookscope_core::registry::Registry;
 use hookscope_core::store::{
@@ -93,6 +97,24 @@ enum Command {
         /// Largest body stored; larger ones are answered 413 and only their metadata is kept
         #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
         max_body: u64,
+        /// Longest wait for the next byte of a body before answering 408
+        #[arg(long, value_name = "SECS", value_parser = parse_secs,
+            default_value_t = DEFAULT_BODY_IDLE_TIMEOUT.as_secs_f64())]
+        body_idle_timeout: f64,
+        /// Longest time to receive a whole body before answering 408
+        #[arg(long, value_name = "SECS", value_parser = parse_secs,
+            default_value_t = DEFAULT_BODY_TIMEOUT.as_secs_f64())]
+        body_timeout: f64,
+        /// Most connections open at once (lowered to fit the file handle limit); at the cap the
+        /// connection silent the longest is closed to make room
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS as u32,
+            value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: u32,
+        /// Bytes all bodies being received may hold together; past it requests are answered
+        /// 503 with Retry-After
+        #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_IN_FLIGHT,
+            value_parser = clap::value_parser!(u64).range(1..))]
+        max_in_flight: u64,
         /// Keep at most this many deliveries (oldest pruned)
         #[arg(long, value_name = "N", default_value_t = DEFAULT_RETENTION)]
         retention: u64,
@@ -195,16 +217,30 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Export(args) => export::run_export(args)?,
         Command::Import(args) => export::run_import(args)?,
         Command::Tunnel(command) => tunnel::run(command)?,
-        Command::Serve { data, listen, max_body, retention, sync, tunnel } => {
+        Command::Serve {
+            data,
+            listen,
+            max_body,
+            body_idle_timeout,
+            body_timeout,
+            max_connections,
+            max_in_flight,
+            retention,
+            sync,
+            tunnel,
+        } => {
             let overrides = tunnel.overrides()?;
+            let config = CaptureConfig {
+                listen,
+                max_body,
+                body_idle_timeout: Duration::from_secs_f64(body_idle_timeout),
+                body_timeout: Duration::from_secs_f64(body_timeout),
+                max_connections: max_connections as usize,
+                max_in_flight,
+            };
             let registry = data.registry_with(StoreOptions { retention, sync })?;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
-            runtime.block_on(serve(
-                registry,
-                CaptureConfig { listen, max_body },
-                tunnel,
-                overrides,
-            ))?;
+            runtime.block_on(serve(registry, config, tunnel, overrides))?;
         }
         Command::List { data, json, limit, search, provider, method } => {
             let store = data.open()?;
@@ -290,6 +326,16 @@ async fn serve(
 ) -> Result<()> {
     let listener = Listener::bind(&config, &registry).await?;
     let addr = listener.local_addr();
+    if let Some(warning) = exposure_warning(&addr) {
+        eprintln!("{warning}");
+    }
+    if config.max_in_flight < config.max_body {
+        eprintln!(
+            "warning: --max-in-flight {} is below --max-body {}: larger bodies are always \
+             answered 503",
+            config.max_in_flight, config.max_body
+        );
+    }
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "local: http://{addr}")?;
@@ -321,6 +367,15 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// A positive, finite number of seconds, at most a day.
+fn parse_secs(value: &str) -> Result<f64, String> {
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+        .ok_or_else(|| format!("not a number of seconds between 0 and 86400: {value}"))
 }
 
 fn print_json(deliveries: &[DeliverySummary]) -> Result<()> {

@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
+use super::budget::Charge;
 use crate::outbound::{self, OutboundKind, OutboundRequest, OutboundResponse, RecordContext};
 use crate::store::Store;
 use crate::store::rules::{self, ForwardConfig};
@@ -101,10 +102,18 @@ pub(super) async fn proxy(
     response
 }
 
-/// Rule mode: the provider is answered by the rule while the forward runs on its own.
-pub(super) fn spawn(store: Store, config: ForwardConfig, id: i64, request: OutboundRequest) {
+/// Rule mode: the provider is answered by the rule while the forward runs on its own,
+/// holding the body's charge against the in-flight budget until it is done.
+pub(super) fn spawn(
+    store: Store,
+    config: ForwardConfig,
+    id: i64,
+    request: OutboundRequest,
+    charge: Option<Charge>,
+) {
     tokio::spawn(async move {
         forward(store, &config, id, request).await;
+        drop(charge);
     });
 }
 

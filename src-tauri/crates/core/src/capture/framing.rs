@@ -9,8 +9,9 @@ use std::collections::VecDeque;
 
 /// The most headers a request may carry; hyper is configured with the same limit.
 pub const MAX_HEADERS: usize = 512;
-/// A head longer than this is not tracked (hyper refuses it too).
-const MAX_HEAD_BYTES: usize = 1024 * 1024;
+/// A head longer than this is not tracked (hyper refuses it too: its buffer is as large).
+/// Held per connection while a head arrives, so a thousand slow heads stay in tens of MiB.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// A chunk-size or trailer line longer than this breaks tracking.
 const MAX_LINE: usize = 8 * 1024;
 

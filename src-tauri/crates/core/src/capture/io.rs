@@ -1,4 +1,5 @@
-//! A socket wrapper that shows every byte read to the connection's [`Tracker`].
+//! A socket wrapper that shows every byte read to the connection's [`Tracker`], and tells the
+//! connection cap when the connection last made progress.
 
 use std::io;
 use std::pin::Pin;
@@ -9,16 +10,18 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use super::Tracker;
+use super::conns::Slot;
 
 /// Generic so that connections arriving through an in-process tunnel are tracked too.
 pub struct TrackedStream<S = TcpStream> {
     inner: S,
     tracker: Arc<Mutex<Tracker>>,
+    slot: Arc<Slot>,
 }
 
 impl<S> TrackedStream<S> {
-    pub fn new(inner: S, tracker: Arc<Mutex<Tracker>>) -> Self {
-        Self { inner, tracker }
+    pub fn new(inner: S, tracker: Arc<Mutex<Tracker>>, slot: Arc<Slot>) -> Self {
+        Self { inner, tracker, slot }
     }
 }
 
@@ -33,6 +36,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for TrackedStream<S> {
         if let Poll::Ready(Ok(())) = polled {
             let fresh = &buf.filled()[before..];
             if !fresh.is_empty() {
+                self.slot.touch();
                 self.tracker.lock().unwrap_or_else(|e| e.into_inner()).feed(fresh);
             }
         }

@@ -2,6 +2,8 @@
 //! path prefix, stores it byte-exactly and answers only once the store has committed it.
 
 mod answer;
+mod budget;
+mod conns;
 mod forward;
 mod framing;
 mod io;
@@ -16,9 +18,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
@@ -29,6 +31,10 @@ use crate::registry::{Registry, RegistryError};
 use crate::store::rules::{EndpointLab, ForwardMode};
 use crate::store::{NewDelivery, StoreError, Writer};
 use answer::{Plan, SequenceHits};
+pub use budget::DEFAULT_MAX_IN_FLIGHT;
+use budget::{BodyBuffer, Charge, InFlight};
+pub use conns::DEFAULT_MAX_CONNECTIONS;
+use conns::{Admission, Busy, Connections, Slot};
 pub use framing::{MAX_HEADERS, RawHead, Tracker};
 pub use tunnelled::TunnelEntry;
 
@@ -37,6 +43,15 @@ pub const DEFAULT_MAX_BODY: u64 = 25 * 1024 * 1024;
 /// How long open connections may finish their request after shutdown is asked for.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest wait for the next body byte when nothing else is configured.
+pub const DEFAULT_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest time to receive a whole body when nothing else is configured.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(120);
+/// What hyper may buffer per connection, and so the largest request head (64 KiB). hyper's
+/// default (~400 KiB) times a thousand connections is memory a client should not command.
+const MAX_BUF_SIZE: usize = 64 * 1024;
+/// What a client refused for lack of room in the in-flight budget is told to wait.
+const RETRY_AFTER_SECS: u64 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
@@ -68,18 +83,53 @@ pub struct ServerInfo {
 pub struct CaptureConfig {
     pub listen: SocketAddr,
     pub max_body: u64,
+    /// Longest wait between two bytes of a body before it is answered 408.
+    pub body_idle_timeout: Duration,
+    /// Longest time from the end of the head to the end of the body before it is answered 408.
+    pub body_timeout: Duration,
+    /// Open connections allowed (lowered to fit the file handle limit).
+    pub max_connections: usize,
+    /// Bytes all bodies in flight may hold together; past it requests are answered 503.
+    pub max_in_flight: u64,
 }
 
 impl Default for CaptureConfig {
     fn default() -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 8787)), max_body: DEFAULT_MAX_BODY }
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            max_body: DEFAULT_MAX_BODY,
+            body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+        }
     }
+}
+
+/// The one-line warning due when `addr` is reachable from other machines, `None` for loopback.
+pub fn exposure_warning(addr: &SocketAddr) -> Option<String> {
+    (!addr.ip().to_canonical().is_loopback()).then(|| {
+        format!(
+            "warning: listening on {addr}: anyone who can reach this machine on the network \
+             can send deliveries"
+        )
+    })
+}
+
+/// How long a body may take.
+#[derive(Debug, Clone, Copy)]
+struct BodyDeadlines {
+    idle: Duration,
+    total: Duration,
 }
 
 struct CaptureState {
     writer: Writer,
     registry: Registry,
     max_body: u64,
+    deadlines: BodyDeadlines,
+    in_flight: Arc<InFlight>,
+    conns: Arc<Connections>,
     /// Sorted longest prefix first.
     /// Shared, so a capture takes its endpoint without copying names and secrets.
     endpoints: RwLock<Vec<Arc<EndpointRuntime>>>,
@@ -109,10 +159,22 @@ impl Listener {
                 CaptureError::Bind { addr, source }
             }
         })?;
+        let fd_limit = conns::raise_fd_limit();
+        let cap = conns::cap_for(config.max_connections, fd_limit);
+        if cap < config.max_connections {
+            tracing::warn!(
+                "at most {cap} connections at once, not {}: the process may open only {} files",
+                config.max_connections,
+                fd_limit.unwrap_or_default()
+            );
+        }
         let state = Arc::new(CaptureState {
             writer: registry.store().writer()?,
             registry: registry.clone(),
             max_body: config.max_body,
+            deadlines: BodyDeadlines { idle: config.body_idle_timeout, total: config.body_timeout },
+            in_flight: InFlight::new(config.max_in_flight),
+            conns: Connections::new(cap),
             endpoints: RwLock::new(Vec::new()),
             version: AtomicI64::new(i64::MIN),
             labs: RwLock::new(Arc::default()),
@@ -128,6 +190,12 @@ impl Listener {
         self.tcp.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
+    /// How many connections may be open at once (the configured cap, lowered to fit the file
+    /// handle limit).
+    pub fn max_connections(&self) -> usize {
+        self.state.conns.cap()
+    }
+
     /// A handle to change the running listener's settings.
     pub fn handle(&self) -> ListenerHandle {
         ListenerHandle { state: self.state.clone() }
@@ -140,13 +208,23 @@ impl Listener {
         let graceful = GracefulShutdown::new();
         let builder = http1_builder();
         tokio::pin!(shutdown);
+        let mut admitted = None;
         loop {
+            // Room is made before accepting, so the cap bounds the file handles in use.
+            let admission = match admitted.take() {
+                Some(admission) => admission,
+                None => tokio::select! {
+                    admission = self.state.conns.admit() => admission,
+                    () = &mut shutdown => break,
+                },
+            };
             let (stream, remote) = tokio::select! {
                 accepted = self.tcp.accept() => match accepted {
                     Ok(pair) => pair,
                     Err(err) => {
                         // Out of file descriptors and the like: back off instead of spinning.
                         tracing::warn!("accept failed: {err}");
+                        admitted = Some(admission);
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
@@ -154,7 +232,7 @@ impl Listener {
                 () = &mut shutdown => break,
             };
             let _ = stream.set_nodelay(true);
-            serve_connection(&builder, &router, stream, remote, None, Some(&graceful));
+            serve_connection(&builder, &router, admission, stream, remote, None, Some(&graceful));
         }
         drop(self.tcp);
         reloader.abort();
@@ -219,6 +297,7 @@ struct ConnInfo {
     head: Option<RawHead>,
     /// The tunnel the connection came through, if any (`"bore"`, `"ngrok"`).
     via_tunnel: Option<&'static str>,
+    slot: Arc<Slot>,
 }
 
 fn http1_builder() -> hyper::server::conn::http1::Builder {
@@ -227,14 +306,17 @@ fn http1_builder() -> hyper::server::conn::http1::Builder {
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_headers(MAX_HEADERS)
+        .max_buf_size(MAX_BUF_SIZE)
         .keep_alive(true);
     builder
 }
 
-/// Serves one accepted connection on its own task, recording its raw request heads.
+/// Serves one accepted connection on its own task, recording its raw request heads. The
+/// connection is closed early when the cap needs its room (see [`conns`]).
 fn serve_connection<S>(
     builder: &hyper::server::conn::http1::Builder,
     router: &Router,
+    admission: Admission,
     stream: S,
     remote: SocketAddr,
     via_tunnel: Option<&'static str>,
@@ -242,28 +324,44 @@ fn serve_connection<S>(
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    admission.open();
     let tracker = Arc::new(Mutex::new(Tracker::default()));
-    let io = TokioIo::new(io::TrackedStream::new(stream, tracker.clone()));
+    let slot = admission.slot.clone();
+    let io = TokioIo::new(io::TrackedStream::new(stream, tracker.clone(), slot.clone()));
     let router = router.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
         let head = tracker.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        req.extensions_mut().insert(ConnInfo { remote, head, via_tunnel });
+        req.extensions_mut().insert(ConnInfo { remote, head, via_tunnel, slot: slot.clone() });
         router.clone().oneshot(req.map(Body::new))
     });
     let conn = builder.serve_connection(io, service);
-    let log_end = move |result: Result<(), hyper::Error>| {
-        if let Err(err) = result {
-            tracing::debug!("connection from {remote} ended: {err}");
-        }
+    let end = move |result: Option<Result<(), hyper::Error>>| match result {
+        Some(Ok(())) => {}
+        Some(Err(err)) => tracing::debug!("connection from {remote} ended: {err}"),
+        None => tracing::debug!("connection from {remote} closed to make room"),
     };
     // Tunnelled connections have no graceful drain: the tunnel closes them anyway.
     match graceful {
         Some(graceful) => {
             let conn = graceful.watch(conn);
-            tokio::spawn(async move { log_end(conn.await) });
+            tokio::spawn(async move {
+                let result = tokio::select! {
+                    result = conn => Some(result),
+                    () = admission.slot.evicted() => None,
+                };
+                end(result);
+                drop(admission);
+            });
         }
         None => {
-            tokio::spawn(async move { log_end(conn.await) });
+            tokio::spawn(async move {
+                let result = tokio::select! {
+                    result = conn => Some(result),
+                    () = admission.slot.evicted() => None,
+                };
+                end(result);
+                drop(admission);
+            });
         }
     }
 }
@@ -286,34 +384,107 @@ fn now_ms() -> i64 {
 }
 
 enum BodyOutcome {
-    Complete(Bytes),
+    /// The body, and its charge against the in-flight budget.
+    Complete(Bytes, Charge),
     /// Over the limit: how many bytes were declared or seen before giving up.
     TooLarge(u64),
+    /// No room left in the in-flight budget: how many bytes had arrived with the refused ones.
+    OverBudget(u64),
+    /// A deadline passed: how many bytes had arrived, and which deadline it was.
+    TimedOut(u64, Expiry),
     /// The client went away or broke framing mid-body.
     Failed(u64, String),
 }
 
-async fn read_body(body: Body, declared: Option<u64>, max: u64) -> BodyOutcome {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expiry {
+    /// No byte for the idle timeout.
+    Idle,
+    /// The body as a whole took longer than the body timeout.
+    Total,
+}
+
+/// When the wait for the next part of a body ends, and which deadline that is: the idle
+/// timeout from now, unless the whole body's deadline comes first.
+fn next_deadline(
+    now: tokio::time::Instant,
+    idle: Duration,
+    total_end: tokio::time::Instant,
+) -> (tokio::time::Instant, Expiry) {
+    match now.checked_add(idle) {
+        Some(idle_end) if idle_end < total_end => (idle_end, Expiry::Idle),
+        _ => (total_end, Expiry::Total),
+    }
+}
+
+/// Reads a body as it arrives, within the body limit, the deadlines and the in-flight budget.
+async fn read_body(
+    body: Body,
+    declared: Option<u64>,
+    max: u64,
+    deadlines: BodyDeadlines,
+    in_flight: &Arc<InFlight>,
+) -> BodyOutcome {
+    use futures::StreamExt;
     if let Some(len) = declared.filter(|&len| len > max) {
         return BodyOutcome::TooLarge(len);
     }
-    let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).min(max) as usize);
+    // A declared length only caps how far the buffer grows: memory is taken as bytes arrive.
+    let mut buf = BodyBuffer::new(in_flight, declared.unwrap_or(max));
     let mut body = body.into_data_stream();
-    use futures::StreamExt;
-    while let Some(frame) = body.next().await {
+    let start = tokio::time::Instant::now();
+    let total_end = start.checked_add(deadlines.total).unwrap_or(start + Duration::from_secs(1));
+    loop {
+        let (deadline, expiry) =
+            next_deadline(tokio::time::Instant::now(), deadlines.idle, total_end);
+        let frame = match tokio::time::timeout_at(deadline, body.next()).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            Err(_) => return BodyOutcome::TimedOut(buf.len() as u64, expiry),
+        };
         match frame {
             Ok(data) => {
-                if buf.len() as u64 + data.len() as u64 > max {
-                    return BodyOutcome::TooLarge(
-                        declared.unwrap_or(buf.len() as u64 + data.len() as u64),
-                    );
+                let seen = buf.len() as u64 + data.len() as u64;
+                if seen > max {
+                    return BodyOutcome::TooLarge(declared.unwrap_or(seen));
                 }
-                buf.extend_from_slice(&data);
+                if buf.push(&data).is_err() {
+                    return BodyOutcome::OverBudget(seen);
+                }
             }
             Err(err) => return BodyOutcome::Failed(buf.len() as u64, err.to_string()),
         }
     }
-    BodyOutcome::Complete(buf.freeze())
+    let (bytes, charge) = buf.finish();
+    BodyOutcome::Complete(bytes, charge)
+}
+
+/// Seconds for people: `30 s`, `0.5 s`.
+fn secs(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
+}
+
+/// Is `raw`, the target on the wire, the one hyper parsed into `uri`? Origin-form targets are
+/// compared as text; absolute-form, authority-form and `*` by what they parse to.
+fn same_target(raw: &str, uri: &Uri) -> bool {
+    uri.path_and_query().is_some_and(|pq| pq.as_str() == raw)
+        || raw.parse::<Uri>().is_ok_and(|parsed| parsed == *uri)
+}
+
+/// The path and query as stored, joined the way an origin-form target writes them.
+fn origin_form(path: &str, query: Option<&str>) -> String {
+    match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    }
+}
+
+/// A refused body's status and the problem recorded with it.
+struct Refusal {
+    status: StatusCode,
+    problem: String,
+    /// The limit that refused it, told to the client.
+    limit: Option<u64>,
 }
 
 async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Response {
@@ -326,17 +497,23 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
     // Trust the wire head only if it is the one hyper parsed for this request.
-    let wire = info.as_mut().and_then(|i| i.head.take()).filter(|h| {
-        h.method == method && parts.uri.path_and_query().is_some_and(|pq| h.target == pq.as_str())
-    });
-    let headers = match wire {
-        Some(head) => head.headers,
-        None => parts
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str().as_bytes().to_vec(), v.as_bytes().to_vec()))
-            .collect(),
+    let wire = info
+        .as_mut()
+        .and_then(|i| i.head.take())
+        .filter(|h| h.method == method && same_target(&h.target, &parts.uri));
+    let (headers, target) = match wire {
+        Some(head) => (head.headers, head.target),
+        None => (
+            parts
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str().as_bytes().to_vec(), v.as_bytes().to_vec()))
+                .collect(),
+            parts.uri.to_string(),
+        ),
     };
+    // Kept only when the path and query do not already say it (an absolute-form target).
+    let target = Some(target).filter(|t| *t != origin_form(&path, query.as_deref()));
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -350,24 +527,71 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         .find(|e| under_prefix(&path, &e.settings.path_prefix))
         .cloned();
 
-    let outcome = read_body(body, declared, state.max_body).await;
+    let outcome =
+        read_body(body, declared, state.max_body, state.deadlines, &state.in_flight).await;
+    // The request is complete: from here on its connection is not closed to make room.
+    let _busy = info.as_ref().map(|i| Busy::new(i.slot.clone()));
     // From here to the queue is work on this thread only: let the writer wait for it.
     let coming = state.writer.coming();
-    let (body, body_size, status, problem) = match outcome {
-        BodyOutcome::Complete(bytes) => {
+    let (body, charge, body_size, refusal) = match outcome {
+        BodyOutcome::Complete(bytes, charge) => {
             let size = bytes.len() as u64;
-            (Some(bytes), size, StatusCode::OK, None)
+            (Some(bytes), Some(charge), size, None)
         }
         BodyOutcome::TooLarge(size) => (
             None,
+            None,
             size,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Some(format!("body exceeds the {} byte limit", state.max_body)),
+            Some(Refusal {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                problem: format!("body exceeds the {} byte limit", state.max_body),
+                limit: Some(state.max_body),
+            }),
         ),
-        BodyOutcome::Failed(size, err) => {
-            (None, size, StatusCode::BAD_REQUEST, Some(format!("body could not be read: {err}")))
+        BodyOutcome::OverBudget(size) => (
+            None,
+            None,
+            size,
+            Some(Refusal {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                problem: format!(
+                    "too many bytes in flight: bodies being received may hold {} bytes \
+                     together; retry later",
+                    state.in_flight.limit()
+                ),
+                limit: Some(state.in_flight.limit()),
+            }),
+        ),
+        BodyOutcome::TimedOut(size, expiry) => {
+            let problem = match expiry {
+                Expiry::Idle => format!(
+                    "body stalled: no byte for {} ({size} bytes received)",
+                    secs(state.deadlines.idle)
+                ),
+                Expiry::Total => format!(
+                    "body not complete after {} ({size} bytes received)",
+                    secs(state.deadlines.total)
+                ),
+            };
+            (
+                None,
+                None,
+                size,
+                Some(Refusal { status: StatusCode::REQUEST_TIMEOUT, problem, limit: None }),
+            )
         }
+        BodyOutcome::Failed(size, err) => (
+            None,
+            None,
+            size,
+            Some(Refusal {
+                status: StatusCode::BAD_REQUEST,
+                problem: format!("body could not be read: {err}"),
+                limit: None,
+            }),
+        ),
     };
+    let status = refusal.as_ref().map_or(StatusCode::OK, |r| r.status);
 
     let (provider, analysis) = analysis::analyse(
         endpoint.as_deref(),
@@ -385,7 +609,7 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
     // A proxied delivery gets the target's answer, so it takes no step of a sequence.
     let proxied =
         lab.as_ref().and_then(|l| l.forward.as_ref()).is_some_and(|f| f.mode == ForwardMode::Proxy);
-    let plan = match (&problem, lab.as_ref().and_then(|l| l.rule.as_ref()), &endpoint) {
+    let plan = match (&refusal, lab.as_ref().and_then(|l| l.rule.as_ref()), &endpoint) {
         (None, Some(rule), Some(e)) if !proxied => {
             Plan::from_rule(rule, &state.sequence_hits, e.settings.id, &analysis, body.as_deref())
         }
@@ -393,7 +617,7 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
     };
     // Forwarding needs the request after it has been handed to the writer.
     let outgoing = match (lab.as_ref().and_then(|l| l.forward.clone()), &endpoint, &body) {
-        (Some(config), Some(e), Some(bytes)) if problem.is_none() => {
+        (Some(config), Some(e), Some(bytes)) if refusal.is_none() => {
             let url =
                 forward::target_url(&config.url, &e.settings.path_prefix, &path, query.as_deref());
             Some((config, forward::request(&method, url, &headers, bytes)))
@@ -405,12 +629,13 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         method,
         path,
         query,
+        target,
         http_version: format!("{:?}", parts.version),
         headers,
         body,
         body_size,
         via_tunnel: info.as_ref().and_then(|i| i.via_tunnel).map(str::to_owned),
-        remote_addr: info.map(|i| i.remote.to_string()),
+        remote_addr: info.as_ref().map(|i| i.remote.to_string()),
         endpoint_id: endpoint.as_ref().map(|e| e.settings.id),
         endpoint: endpoint.map(|e| e.settings.name.clone()),
         provider: provider.map(|p| p.as_str().to_owned()),
@@ -419,7 +644,7 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         analysis,
     };
     match coming.insert(delivery).await {
-        Ok(summary) => match problem {
+        Ok(summary) => match refusal {
             None => match outgoing {
                 Some((config, request)) if config.mode == ForwardMode::Proxy => {
                     let store = state.registry.store().clone();
@@ -427,7 +652,9 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
                 }
                 outgoing => {
                     if let Some((config, request)) = outgoing {
-                        forward::spawn(state.registry.store().clone(), config, summary.id, request);
+                        // The forward's copy of the body stays charged until it is sent.
+                        let store = state.registry.store().clone();
+                        forward::spawn(store, config, summary.id, request, charge);
                     }
                     if !plan.delay.is_zero() {
                         tokio::time::sleep(plan.delay).await;
@@ -435,11 +662,7 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
                     plan.respond(summary.id)
                 }
             },
-            Some(error) => json_response(
-                status,
-                &serde_json::json!({ "id": summary.id, "captured": false, "error": error,
-                    "limit": state.max_body }),
-            ),
+            Some(refusal) => refused(&refusal, Some(summary.id)),
         },
         Err(err) => {
             tracing::error!("delivery not stored: {err}");
@@ -449,6 +672,22 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
             )
         }
     }
+}
+
+/// The answer to a refused body. The connection is closed after it: the rest of the body may
+/// still be on its way and must not be read as the next request.
+fn refused(refusal: &Refusal, id: Option<i64>) -> Response {
+    let mut body = serde_json::json!({ "id": id, "captured": false, "error": refusal.problem });
+    if let Some(limit) = refusal.limit {
+        body["limit"] = limit.into();
+    }
+    let mut response = json_response(refusal.status, &body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    if refusal.status == StatusCode::SERVICE_UNAVAILABLE {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+    }
+    response
 }
 
 fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
@@ -470,5 +709,100 @@ mod tests {
         assert!(under_prefix("/fleiko/jobs", "/fleiko/"));
         assert!(!under_prefix("/fleikox", "/fleiko"));
         assert!(under_prefix("/anything", "/"));
+    }
+
+    #[test]
+    fn only_non_loopback_addresses_are_warned_about() {
+        let warning = |a: &str| exposure_warning(&a.parse().unwrap());
+        assert_eq!(warning("127.0.0.1:8787"), None);
+        assert_eq!(warning("[::1]:8787"), None);
+        assert_eq!(warning("[::ffff:127.0.0.1]:8787"), None);
+        let all = warning("0.0.0.0:8787").unwrap();
+        assert!(all.starts_with("warning: listening on 0.0.0.0:8787: anyone"), "{all}");
+        assert!(!all.contains('\n'));
+        assert!(warning("192.168.1.5:80").is_some());
+        assert!(warning("[::]:80").is_some());
+    }
+
+    #[test]
+    fn the_idle_deadline_gives_way_to_the_total_one() {
+        let now = tokio::time::Instant::now();
+        let idle = Duration::from_secs(30);
+        let end = now + Duration::from_secs(120);
+        assert_eq!(next_deadline(now, idle, end), (now + idle, Expiry::Idle));
+        let late = now + Duration::from_secs(100);
+        assert_eq!(next_deadline(late, idle, end), (end, Expiry::Total));
+    }
+
+    #[test]
+    fn wire_targets_match_in_every_form() {
+        let uri = |s: &str| s.parse::<Uri>().unwrap();
+        assert!(same_target("/a?b=1", &uri("/a?b=1")));
+        assert!(same_target("http://Example.com:81/a?b", &uri("http://Example.com:81/a?b")));
+        assert!(!same_target("http://example.com/a", &uri("/a")));
+        assert!(!same_target("/b", &uri("/a")));
+        assert_eq!(origin_form("/a", Some("")), "/a?");
+        assert_eq!(origin_form("/a", None), "/a");
+    }
+
+    /// A body whose parts arrive after the given pauses.
+    fn trickle(parts: Vec<(u64, &'static [u8])>) -> Body {
+        let stream = futures::stream::iter(parts).then(|(pause, bytes)| async move {
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+            Ok::<_, std::io::Error>(Bytes::from_static(bytes))
+        });
+        Body::from_stream(stream)
+    }
+
+    fn deadlines(idle_ms: u64, total_ms: u64) -> BodyDeadlines {
+        BodyDeadlines {
+            idle: Duration::from_millis(idle_ms),
+            total: Duration::from_millis(total_ms),
+        }
+    }
+
+    use futures::StreamExt;
+
+    #[tokio::test]
+    async fn a_stalled_body_times_out_with_what_had_arrived() {
+        let budget = InFlight::new(1024);
+        let body = trickle(vec![(0, b"ab"), (10, b"c"), (2_000, b"never")]);
+        let outcome = read_body(body, Some(100), 1000, deadlines(300, 60_000), &budget).await;
+        assert!(matches!(outcome, BodyOutcome::TimedOut(3, Expiry::Idle)));
+        assert_eq!(budget.used(), 0, "a refused body gives its memory back");
+    }
+
+    #[tokio::test]
+    async fn a_body_that_keeps_trickling_meets_the_total_deadline() {
+        let budget = InFlight::new(1024);
+        let parts = (0..40).map(|_| (50, b"x" as &'static [u8])).collect();
+        let outcome = read_body(trickle(parts), None, 1000, deadlines(1_000, 400), &budget).await;
+        match outcome {
+            BodyOutcome::TimedOut(n, Expiry::Total) => assert!(n > 0 && n < 40, "{n}"),
+            _ => panic!("expected the total deadline"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_budget_is_refused_and_one_within_it_is_kept() {
+        let budget = InFlight::new(64 * 1024);
+        let big: &'static [u8] = Box::leak(vec![7u8; 100 * 1024].into_boxed_slice());
+        let outcome =
+            read_body(trickle(vec![(0, big)]), None, 1 << 20, deadlines(1_000, 5_000), &budget)
+                .await;
+        assert!(matches!(outcome, BodyOutcome::OverBudget(n) if n == big.len() as u64));
+        let outcome = read_body(
+            trickle(vec![(0, b"hello"), (5, b" world")]),
+            Some(11),
+            1 << 20,
+            deadlines(1_000, 5_000),
+            &budget,
+        )
+        .await;
+        let BodyOutcome::Complete(bytes, charge) = outcome else { panic!("not complete") };
+        assert_eq!(&bytes[..], b"hello world");
+        assert_eq!(budget.used(), 11, "held, at the declared length, until the charge goes");
+        drop(charge);
+        assert_eq!(budget.used(), 0);
     }
 }

@@ -15,8 +15,13 @@ impl ListenerHandle {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let router = app(self.state.clone());
-        serve_connection(&http1_builder(), &router, stream, remote, Some(via), None);
+        let state = self.state.clone();
+        // Waits for room under the connection cap like any other connection.
+        tokio::spawn(async move {
+            let admission = state.conns.admit().await;
+            let router = app(state);
+            serve_connection(&http1_builder(), &router, admission, stream, remote, Some(via), None);
+        });
     }
 
     /// Opens a loopback port whose connections count as arriving through the tunnel `via`,
@@ -25,16 +30,24 @@ impl ListenerHandle {
         let tcp = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let addr = tcp.local_addr()?;
         let router = app(self.state.clone());
+        let conns = self.state.conns.clone();
         let task = tokio::spawn(async move {
             let builder = http1_builder();
+            let mut admitted = None;
             loop {
+                let admission = match admitted.take() {
+                    Some(admission) => admission,
+                    None => conns.admit().await,
+                };
                 match tcp.accept().await {
                     Ok((stream, remote)) => {
                         let _ = stream.set_nodelay(true);
-                        serve_connection(&builder, &router, stream, remote, Some(via), None);
+                        let via = Some(via);
+                        serve_connection(&builder, &router, admission, stream, remote, via, None);
                     }
                     Err(err) => {
                         tracing::warn!("tunnel entry accept failed: {err}");
+                        admitted = Some(admission);
                         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     }
                 }

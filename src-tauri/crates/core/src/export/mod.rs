@@ -251,6 +251,7 @@ fn as_captured(runtimes: &[EndpointRuntime], d: ExportedDelivery) -> NewDelivery
         method: d.method,
         path: d.path,
         query: d.query,
+        target: None,
         http_version: d.http_version,
         headers: d.headers,
         body_size: d.body.as_ref().map_or(d.body_size, |b| b.len() as u64),

@@ -18,6 +18,7 @@ fn new_delivery(path: &str, headers: Vec<(Vec<u8>, Vec<u8>)>, body: Vec<u8>) -> 
         method: "POST".into(),
         path: path.into(),
         query: Some("x=1".into()),
+        target: None,
         http_version: "HTTP/1.1".into(),
         headers,
         body_size: body.len() as u64,

@@ -47,6 +47,7 @@ async fn capture(
             method: "POST".into(),
             path,
             query: Some("src=test".into()),
+            target: None,
             http_version: "HTTP/1.1".into(),
             headers,
             body: Some(bytes::Bytes::from(body.to_owned())),

@@ -72,6 +72,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0006_tunnel.sql")),
         M::up(include_str!("migrations/0007_search.sql")),
         M::up(include_str!("migrations/0008_inline_body.sql")),
+        M::up(include_str!("migrations/0009_request_target.sql")),
     ])
 }
 
@@ -375,6 +376,7 @@ mod search_tests {
             method: "POST".into(),
             path: path.into(),
             query: None,
+            target: None,
             http_version: "HTTP/1.1".into(),
             headers: vec![(b"X-Request-Id".to_vec(), format!("req-{path}").into_bytes())],
             body: Some(bytes::Bytes::from(body.to_owned())),

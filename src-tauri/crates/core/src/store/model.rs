@@ -58,6 +58,9 @@ pub struct DeliveryDetail {
     #[serde(flatten)]
     pub summary: DeliverySummary,
     pub http_version: String,
+    /// The request target exactly as sent: the path and query, or an absolute-form
+    /// `http://host/path?query` when the client sent one.
+    pub target: String,
     /// Headers in arrival order, duplicates and name case kept. Values that are not UTF-8
     /// are shown with replacement characters; the exact bytes stay in the store.
     pub headers: Vec<(String, String)>,
@@ -121,6 +124,9 @@ pub struct NewDelivery {
     pub method: String,
     pub path: String,
     pub query: Option<String>,
+    /// The request target as sent, when the path and query do not already spell it (an
+    /// absolute-form `http://host/path`, say).
+    pub target: Option<String>,
     pub http_version: String,
     /// Raw header name and value bytes in arrival order.
     pub headers: Vec<(Vec<u8>, Vec<u8>)>,

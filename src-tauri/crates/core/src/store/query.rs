@@ -216,14 +216,24 @@ fn fts_query(search: &str) -> Option<String> {
 pub fn detail(conn: &Connection, id: i64) -> Result<DeliveryDetail> {
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, d.http_version, d.headers_raw, d.remote_addr,
-            d.response_latency_us
-         FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id WHERE d.id = ?1"
+            d.response_latency_us, t.target
+         FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id
+            LEFT JOIN delivery_targets t ON t.delivery_id = d.id
+         WHERE d.id = ?1"
     );
     let (mut detail, raw) = conn
         .query_row(&sql, [id], |row| {
             let raw: Vec<u8> = row.get(AFTER_SUMMARY + 1)?;
+            let summary = summary(row)?;
+            // Stored only when the path and query do not spell it.
+            let target: Option<String> = row.get(AFTER_SUMMARY + 4)?;
+            let target = target.unwrap_or_else(|| match &summary.query {
+                Some(query) => format!("{}?{query}", summary.path),
+                None => summary.path.clone(),
+            });
             let detail = DeliveryDetail {
-                summary: summary(row)?,
+                summary,
+                target,
                 http_version: row.get(AFTER_SUMMARY)?,
                 headers: headers::to_text_pairs(&headers::decode(&raw)),
                 remote_addr: row.get(AFTER_SUMMARY + 2)?,

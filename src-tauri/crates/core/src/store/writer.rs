@@ -451,6 +451,12 @@ fn commit(
                 d.body.as_deref(),
             ])?;
             let id = tx.last_insert_rowid();
+            if let Some(target) = &d.target {
+                tx.prepare_cached(
+                    "INSERT INTO delivery_targets (delivery_id, target) VALUES (?1, ?2)",
+                )?
+                .execute(params![id, target])?;
+            }
             let a = &mut d.analysis;
             out.push(DeliverySummary {
                 id,
@@ -591,6 +597,7 @@ fn prune(tx: &rusqlite::Transaction<'_>, count: u64, indexed_upto: i64) -> Resul
     }
     for sql in [
         "DELETE FROM imported_deliveries WHERE delivery_id <= ?1",
+        "DELETE FROM delivery_targets WHERE delivery_id <= ?1",
         "UPDATE outbound_requests SET delivery_id = NULL WHERE delivery_id <= ?1",
     ] {
         tx.prepare_cached(sql)?.execute([cutoff])?;
