@@ -68,21 +68,17 @@ pub fn run_import(args: ImportArgs) -> Result<()> {
     let registry = args.data.registry()?;
     let source = args.file.file_name().map(|n| n.to_string_lossy().into_owned());
     let options = ImportOptions { max_body: args.max_body, retention: args.retention };
-    let report = export::import_har_from(
-        &registry,
-        file,
-        source.as_deref().unwrap_or("HAR file"),
-        &options,
-    )
-    .map_err(|e| match e {
-        export::ExportError::Har(e) => UsageError(format!(
-            "{}: {}; nothing was imported",
-            term::line(&name),
-            term::line(&e.to_string())
-        ))
-        .into(),
-        other => anyhow::Error::from(other).context("nothing was imported"),
-    })?;
+    let report =
+        export::import_har_from(&registry, file, source.as_deref().unwrap_or("HAR file"), &options)
+            .map_err(|e| match e {
+                export::ExportError::Har(e) => UsageError(format!(
+                    "{}: {}; nothing was imported",
+                    term::line(&name),
+                    term::line(&e.to_string())
+                ))
+                .into(),
+                other => anyhow::Error::from(other).context("nothing was imported"),
+            })?;
     let mut out = term::stdout();
     let ids = match (report.ids.first(), report.ids.last()) {
         (Some(first), Some(last)) if first == last => format!(" as #{first}"),

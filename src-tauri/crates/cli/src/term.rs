@@ -117,7 +117,8 @@ mod tests {
     #[test]
     fn the_guard_escapes_what_passes_through_it() {
         let mut out = Guarded(Vec::new());
-        write!(out, "#{} {}\n", 1, "\u{1b}[31mred\u{7}").unwrap();
+        let event = "\u{1b}[31mred\u{7}";
+        writeln!(out, "#{} {event}", 1).unwrap();
         out.write_all("é\u{9d}\n".as_bytes()).unwrap();
         let written = String::from_utf8(out.0).unwrap();
         assert_eq!(written, "#1 \\u{1b}[31mred\\u{7}\né\\u{9d}\n");

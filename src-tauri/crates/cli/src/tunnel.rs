@@ -102,13 +102,17 @@ fn report(status: &TunnelStatus, endpoints: &[hookscope_core::store::EndpointSet
                 eprintln!("  {:<10} {}", term::line(&endpoint.name), term::line(&at));
             }
         }
-        TunnelStatus::Error { kind, reason, retry_in_ms } => match (retry_in_ms, term::line(reason)) {
-            (Some(ms), reason) => eprintln!(
-                "tunnel error: {kind}: {reason}; retrying in {:.0}s (capturing locally meanwhile)",
-                *ms as f64 / 1000.0
-            ),
-            (None, reason) => eprintln!("tunnel error: {kind}: {reason}; capturing locally only"),
-        },
+        TunnelStatus::Error { kind, reason, retry_in_ms } => {
+            match (retry_in_ms, term::line(reason)) {
+                (Some(ms), reason) => eprintln!(
+                    "tunnel error: {kind}: {reason}; retrying in {:.0}s (capturing locally meanwhile)",
+                    *ms as f64 / 1000.0
+                ),
+                (None, reason) => {
+                    eprintln!("tunnel error: {kind}: {reason}; capturing locally only")
+                }
+            }
+        }
     }
 }
 

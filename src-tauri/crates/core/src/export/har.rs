@@ -581,9 +581,8 @@ impl RawEntry {
             .and_then(Value::as_u64)
             .and_then(|s| u16::try_from(s).ok())
             .filter(|s| (100..=599).contains(s));
-        let received_at = text(self.started)
-            .and_then(|t| parse_iso8601(&t))
-            .unwrap_or_else(super::time::now_ms);
+        let received_at =
+            text(self.started).and_then(|t| parse_iso8601(&t)).unwrap_or_else(super::time::now_ms);
         let delivery = ExportedDelivery {
             id: 0,
             received_at,

@@ -52,8 +52,7 @@ pub fn import_har_from(
 ) -> Result<ImportReport> {
     let runtimes = registry.runtimes()?;
     let store = registry.store();
-    let report =
-        store.write(|conn| Ok(import_on(conn, &runtimes, reader, source, options)))??;
+    let report = store.write(|conn| Ok(import_on(conn, &runtimes, reader, source, options)))??;
     // Live views learn of the new rows as they learn of captures.
     for &id in report.ids.iter().rev().take(MAX_ANNOUNCED).rev() {
         store.announce(id)?;
@@ -78,7 +77,8 @@ fn import_on(
     let result = stage(conn, runtimes, reader, options)
         .and_then(|(count, notes)| move_in(conn, count, notes, source, options));
     // Setting `temp_store` again drops the table too; the pooled connection is left as found.
-    let _ = conn.execute_batch("DROP TABLE IF EXISTS temp.har_import; PRAGMA temp_store = DEFAULT;");
+    let _ =
+        conn.execute_batch("DROP TABLE IF EXISTS temp.har_import; PRAGMA temp_store = DEFAULT;");
     result
 }
 
@@ -168,9 +168,8 @@ fn move_in(
     source: &str,
     options: &ImportOptions,
 ) -> Result<ImportReport> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(StoreError::from)?;
+    let tx =
+        conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
     let (ids, pruned) =
         move_rows(&tx, &mut notes, source, options.retention).map_err(StoreError::from)?;
     tx.commit().map_err(StoreError::from)?;
@@ -238,11 +237,8 @@ fn prune_to(tx: &rusqlite::Transaction<'_>, retention: u64) -> rusqlite::Result<
         [excess as i64 - 1],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let indexed_upto: i64 = tx.query_row(
-        "SELECT value FROM meta WHERE key = 'fts_indexed_upto'",
-        [],
-        |r| r.get(0),
-    )?;
+    let indexed_upto: i64 =
+        tx.query_row("SELECT value FROM meta WHERE key = 'fts_indexed_upto'", [], |r| r.get(0))?;
     if indexed_upto >= oldest {
         tx.execute(
             "DELETE FROM deliveries_fts WHERE rowid >= ?1 AND rowid <= ?2",
