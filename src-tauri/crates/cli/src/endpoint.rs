@@ -12,7 +12,7 @@ use hookscope_core::store::rules::{
 };
 use hookscope_core::store::{EndpointInput, StoreError, endpoints};
 
-use crate::{DataDir, UsageError, secret_values};
+use crate::{DataDir, UsageError, secret_values, term};
 
 #[derive(Subcommand)]
 pub enum EndpointCommand {
@@ -156,8 +156,8 @@ pub fn run(command: EndpointCommand) -> Result<()> {
             writeln!(
                 out,
                 "added endpoint {} at {} with {} secret(s)",
-                saved.name,
-                saved.path_prefix,
+                term::line(&saved.name),
+                term::line(&saved.path_prefix),
                 secrets.len()
             )?;
         }
@@ -187,11 +187,9 @@ pub fn run(command: EndpointCommand) -> Result<()> {
                     } else {
                         e.secret_labels.join(", ")
                     };
-                    writeln!(
-                        out,
-                        "{:<14} {:<20} {:<9} {secrets}",
-                        e.name, e.path_prefix, provider
-                    )?;
+                    let (name, path) = (term::line(&e.name), term::line(&e.path_prefix));
+                    let secrets = term::line(&secrets);
+                    writeln!(out, "{name:<14} {path:<20} {provider:<9} {secrets}")?;
                     for line in lab_lines(labs.get(&e.id)) {
                         writeln!(out, "{:<14} {line}", "")?;
                     }
@@ -206,7 +204,8 @@ pub fn run(command: EndpointCommand) -> Result<()> {
             let reverified = registry.set_secrets(id, &secrets)?;
             writeln!(
                 out,
-                "{endpoint}: {} secret(s) set; re-verified {reverified} deliveries",
+                "{}: {} secret(s) set; re-verified {reverified} deliveries",
+                term::line(&endpoint),
                 secrets.len()
             )?;
         }
@@ -216,7 +215,7 @@ pub fn run(command: EndpointCommand) -> Result<()> {
             let registry = data.registry()?;
             let id = registry.store().read(|c| endpoints::find(c, &endpoint))?;
             usage(registry.set_response_rule(id, Some(&rule)))?;
-            writeln!(out, "{endpoint}: {}", rule_text(&rule))?;
+            writeln!(out, "{}: {}", term::line(&endpoint), rule_text(&rule))?;
         }
         EndpointCommand::SetSequence { endpoint, statuses, data } => {
             let registry = data.registry()?;
@@ -224,13 +223,13 @@ pub fn run(command: EndpointCommand) -> Result<()> {
             let mut rule = registry.lab(id)?.rule.unwrap_or_default();
             rule.sequence = statuses;
             usage(registry.set_response_rule(id, Some(&rule)))?;
-            writeln!(out, "{endpoint}: {}", rule_text(&rule))?;
+            writeln!(out, "{}: {}", term::line(&endpoint), rule_text(&rule))?;
         }
         EndpointCommand::ClearResponse { endpoint, data } => {
             let registry = data.registry()?;
             let id = registry.store().read(|c| endpoints::find(c, &endpoint))?;
             registry.set_response_rule(id, None)?;
-            writeln!(out, "{endpoint}: answers 200 with the delivery id")?;
+            writeln!(out, "{}: answers 200 with the delivery id", term::line(&endpoint))?;
         }
         EndpointCommand::SetForward { endpoint, data, to, mode, fallback_status, timeout } => {
             if !(timeout.is_finite() && timeout > 0.0) {
@@ -247,19 +246,19 @@ pub fn run(command: EndpointCommand) -> Result<()> {
             let registry = data.registry()?;
             let id = registry.store().read(|c| endpoints::find(c, &endpoint))?;
             usage(registry.set_forward(id, Some(&forward)))?;
-            writeln!(out, "{endpoint}: {}", forward_text(&forward))?;
+            writeln!(out, "{}: {}", term::line(&endpoint), forward_text(&forward))?;
         }
         EndpointCommand::ClearForward { endpoint, data } => {
             let registry = data.registry()?;
             let id = registry.store().read(|c| endpoints::find(c, &endpoint))?;
             registry.set_forward(id, None)?;
-            writeln!(out, "{endpoint}: no longer forwards")?;
+            writeln!(out, "{}: no longer forwards", term::line(&endpoint))?;
         }
         EndpointCommand::Remove { endpoint, data } => {
             let registry = data.registry()?;
             let id = registry.store().read(|c| endpoints::find(c, &endpoint))?;
             registry.delete(id)?;
-            writeln!(out, "removed endpoint {endpoint}")?;
+            writeln!(out, "removed endpoint {}", term::line(&endpoint))?;
         }
     }
     Ok(())
@@ -313,7 +312,7 @@ fn rule_text(rule: &ResponseRule) -> String {
 fn forward_text(forward: &ForwardConfig) -> String {
     format!(
         "forwards to {} ({} mode, fallback {}, timeout {} s)",
-        forward.url,
+        term::line(&forward.url),
         forward.mode.as_str(),
         forward.fallback_status,
         forward.timeout_ms as f64 / 1000.0

@@ -4,9 +4,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use hookscope_core::export::{self, ExportFormat};
+use hookscope_core::capture::DEFAULT_MAX_BODY;
+use hookscope_core::export::{self, ExportFormat, ImportOptions};
+use hookscope_core::store::DEFAULT_RETENTION;
 
-use crate::{DataDir, UsageError};
+use crate::{DataDir, UsageError, term};
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
@@ -28,7 +30,16 @@ pub struct ImportArgs {
     file: PathBuf,
     #[command(flatten)]
     data: DataDir,
+    /// Largest body stored; a larger one is recorded without it, as the listener does
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY)]
+    max_body: u64,
+    /// Keep at most this many deliveries once the import is in (oldest pruned)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RETENTION)]
+    retention: u64,
 }
+
+/// Notes printed one per line; past this many, a count.
+const MAX_NOTES_SHOWN: usize = 20;
 
 pub fn run_export(args: ExportArgs) -> Result<()> {
     let store = args.data.open()?;
@@ -51,20 +62,45 @@ pub fn run_export(args: ExportArgs) -> Result<()> {
 }
 
 pub fn run_import(args: ImportArgs) -> Result<()> {
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| UsageError(format!("cannot read {}: {e}", args.file.display())))?;
+    let name = args.file.display().to_string();
+    let file = std::fs::File::open(&args.file)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", term::line(&name))))?;
     let registry = args.data.registry()?;
     let source = args.file.file_name().map(|n| n.to_string_lossy().into_owned());
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
-    let report = runtime
-        .block_on(export::import_har(&registry, &bytes, source.as_deref().unwrap_or("HAR file")))
-        .map_err(|e| match e {
-            export::ExportError::Har(e) => {
-                UsageError(format!("{}: {e}", args.file.display())).into()
-            }
-            other => anyhow::Error::from(other),
-        })?;
-    let ids: Vec<String> = report.ids.iter().map(i64::to_string).collect();
-    println!("imported {} deliveries: {}", report.ids.len(), ids.join(" "));
+    let options = ImportOptions { max_body: args.max_body, retention: args.retention };
+    let report =
+        export::import_har_from(&registry, file, source.as_deref().unwrap_or("HAR file"), &options)
+            .map_err(|e| match e {
+                export::ExportError::Har(e) => UsageError(format!(
+                    "{}: {}; nothing was imported",
+                    term::line(&name),
+                    term::line(&e.to_string())
+                ))
+                .into(),
+                other => anyhow::Error::from(other).context("nothing was imported"),
+            })?;
+    let mut out = term::stdout();
+    let ids = match (report.ids.first(), report.ids.last()) {
+        (Some(first), Some(last)) if first == last => format!(" as #{first}"),
+        (Some(first), Some(last)) => format!(" as #{first}..#{last}"),
+        _ => String::new(),
+    };
+    write!(out, "imported {} deliveries{ids}", report.imported)?;
+    if report.pruned > 0 {
+        write!(
+            out,
+            "; pruned {} older ones to keep the newest {}",
+            report.pruned, report.retention
+        )?;
+    }
+    writeln!(out)?;
+    for note in report.notes.iter().take(MAX_NOTES_SHOWN) {
+        let id = note.id.map(|id| format!(" (#{id})")).unwrap_or_default();
+        writeln!(out, "log.entries[{}]{id}: {}", note.index, term::line(&note.message))?;
+    }
+    if report.notes.len() > MAX_NOTES_SHOWN {
+        writeln!(out, "... and {} more entries like these", report.notes.len() - MAX_NOTES_SHOWN)?;
+    }
+    out.flush()?;
     Ok(())
 }

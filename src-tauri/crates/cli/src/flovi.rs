@@ -15,7 +15,7 @@ use hookscope_core::paths;
 use hookscope_core::secrets::KeySource;
 use hookscope_core::store::{Store, StoreOptions};
 
-use crate::{DataDir, UsageError, format_time, secret_values};
+use crate::{DataDir, UsageError, format_time, secret_values, term};
 
 #[derive(clap::Args)]
 pub struct Connection {
@@ -150,7 +150,7 @@ pub fn run(command: FloviCommand) -> Result<u8> {
             } else {
                 writeln!(out, "{:<12} NAME", "ID")?;
                 for office in &offices {
-                    writeln!(out, "{:<12} {}", office.id, office.name)?;
+                    writeln!(out, "{:<12} {}", term::line(&office.id), term::line(&office.name))?;
                 }
             }
         }
@@ -162,18 +162,20 @@ pub fn run(command: FloviCommand) -> Result<u8> {
                 serde_json::to_writer_pretty(&mut out, &result)?;
                 writeln!(out)?;
             } else {
-                writeln!(out, "schedule  {}", result.schedule_id)?;
+                writeln!(out, "schedule  {}", term::line(&result.schedule_id))?;
                 writeln!(
                     out,
                     "depart    {} .. {}",
-                    result.depart_at_earliest, result.depart_at_latest
+                    term::line(&result.depart_at_earliest),
+                    term::line(&result.depart_at_latest)
                 )?;
                 writeln!(
                     out,
                     "arrive    {} .. {}",
-                    result.arrive_at_earliest, result.arrive_at_latest
+                    term::line(&result.arrive_at_earliest),
+                    term::line(&result.arrive_at_latest)
                 )?;
-                writeln!(out, "complete  {}", result.completion_link)?;
+                writeln!(out, "complete  {}", term::line(&result.completion_link))?;
             }
         }
         FloviCommand::SetKey { data, key_env, remove } => {
@@ -243,8 +245,8 @@ pub fn run(command: FloviCommand) -> Result<u8> {
                         call.method,
                         call.status.map_or("-".to_owned(), |s| s.to_string()),
                         call.duration_ms,
-                        call.url,
-                        outcome(call),
+                        term::line(&call.url),
+                        term::line(&outcome(call)),
                     )?;
                 }
             }
@@ -262,20 +264,23 @@ pub fn run(command: FloviCommand) -> Result<u8> {
                 writeln!(
                     out,
                     "call {}: {} {} -> {status} in {} ms",
-                    call.id, call.method, call.url, call.duration_ms
+                    call.id,
+                    call.method,
+                    term::line(&call.url),
+                    call.duration_ms
                 )?;
                 if let Some(schedule) = &call.schedule_id {
-                    writeln!(out, "schedule  {schedule}")?;
+                    writeln!(out, "schedule  {}", term::line(schedule))?;
                     writeln!(
                         out,
                         "complete  {}",
-                        hookscope_core::flovi_api::completion_link(schedule)
+                        term::line(&hookscope_core::flovi_api::completion_link(schedule))
                     )?;
                 }
             }
             out.flush()?;
             if let Some(error) = &call.error {
-                return Err(anyhow!("call {} failed: {error}", call.id));
+                return Err(anyhow!("call {} failed: {}", call.id, term::line(error)));
             }
         }
     }
@@ -353,7 +358,7 @@ fn block_on<T>(future: impl Future<Output = T>) -> T {
         // Building a current-thread runtime only fails when the OS refuses a timer or an
         // I/O driver; there is nothing sensible to fall back to.
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", term::line(&format!("{err:#}")));
             std::process::exit(1);
         }
     }

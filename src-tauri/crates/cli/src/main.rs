@@ -4,6 +4,7 @@ mod endpoint;
 mod export;
 mod flovi;
 mod replay;
+mod term;
 mod tunnel;
 mod verify;
 
@@ -22,7 +23,8 @@ use hookscope_core::capture::{
 use hookscope_core::paths;
 use hookscope_core::registry::Registry;
 use hookscope_core::store::{
-    DEFAULT_RETENTION, DeliveryQuery, DeliverySummary, Store, StoreOptions, SyncMode,
+    DEFAULT_RETENTION, DeliveryQuery, DeliverySummary, MAX_LIST_LIMIT, Store, StoreOptions,
+    SyncMode,
 };
 
 #[derive(Parser)]
@@ -132,8 +134,12 @@ enum Command {
         /// Print a JSON array instead of a table
         #[arg(long)]
         json: bool,
+        /// How many deliveries to print (any number: large ones are read in pages)
         #[arg(long, value_name = "N", default_value_t = 50)]
         limit: u32,
+        /// Only deliveries older than this one (the next page: the last id printed)
+        #[arg(long, value_name = "ID")]
+        before: Option<i64>,
         /// Full-text search over path, headers and text bodies
         #[arg(long, value_name = "TEXT")]
         search: Option<String>,
@@ -196,7 +202,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", term::line(&format!("{err:#}")));
             if err.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {
@@ -242,16 +248,16 @@ fn run(cli: Cli) -> Result<u8> {
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
             runtime.block_on(serve(registry, config, tunnel, overrides))?;
         }
-        Command::List { data, json, limit, search, provider, method } => {
+        Command::List { data, json, limit, before, search, provider, method } => {
             let store = data.open()?;
             let query = DeliveryQuery {
                 search,
                 provider,
                 method,
-                limit: Some(limit),
+                before_id: before,
                 ..DeliveryQuery::default()
             };
-            let deliveries = store.list(&query)?;
+            let deliveries = list_all(&store, query, limit)?;
             if json {
                 print_json(&deliveries)?;
             } else {
@@ -274,43 +280,9 @@ fn run(cli: Cli) -> Result<u8> {
                 serde_json::to_writer_pretty(&mut out, &value)?;
                 writeln!(out)?;
             } else {
-                let s = &detail.summary;
-                writeln!(out, "#{} {} {}{}", s.id, s.method, s.path, query_suffix(s))?;
-                writeln!(out, "received   {}", format_time(s.received_at))?;
-                writeln!(out, "endpoint   {}", s.endpoint.as_deref().unwrap_or("-"))?;
-                writeln!(out, "from       {}", detail.remote_addr.as_deref().unwrap_or("-"))?;
-                if let Some(tunnel) = &s.via_tunnel {
-                    writeln!(out, "via        {tunnel} tunnel")?;
-                }
-                writeln!(out, "answered   {}", status_text(s))?;
-                if let Some(event) = &s.event_type {
-                    let attempt = s.attempt.map(|a| format!(", attempt {a}")).unwrap_or_default();
-                    writeln!(out, "event      {event}{attempt}")?;
-                }
-                if let Some(summary) = &s.summary {
-                    writeln!(out, "summary    {summary}")?;
-                }
-                if let Some(first) = s.duplicate_of {
-                    writeln!(out, "repeats    #{first}")?;
-                }
-                if let Some(v) = &s.signature_detail {
-                    writeln!(out, "signature  {}", v.explanation)?;
-                }
-                writeln!(
-                    out,
-                    "body       {} bytes, sha256 {}",
-                    s.body_size,
-                    s.body_sha256.as_deref().unwrap_or("- (refused)")
-                )?;
-                writeln!(out)?;
-                for (name, value) in &detail.headers {
-                    writeln!(out, "{name}: {value}")?;
-                }
-                writeln!(out)?;
-                match std::str::from_utf8(&body) {
-                    Ok(text) => writeln!(out, "{text}")?,
-                    Err(_) => writeln!(out, "({} bytes of binary data; use --raw)", body.len())?,
-                }
+                drop(out);
+                print_detail(&detail, &body)?;
+                return Ok(0);
             }
             out.flush()?;
         }
@@ -378,6 +350,67 @@ fn parse_secs(value: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("not a number of seconds between 0 and 86400: {value}"))
 }
 
+/// Up to `limit` deliveries matching `query`, newest first, read a page at a time: one read
+/// returns at most [`MAX_LIST_LIMIT`] rows and each page starts below the last one's end.
+fn list_all(store: &Store, mut query: DeliveryQuery, limit: u32) -> Result<Vec<DeliverySummary>> {
+    let mut out: Vec<DeliverySummary> = Vec::new();
+    while out.len() < limit as usize {
+        let want = (limit as usize - out.len()).min(MAX_LIST_LIMIT as usize);
+        query.limit = Some(want as u32);
+        let page = store.list(&query)?;
+        let full = page.len() == want;
+        query.before_id = page.last().map(|d| d.id).or(query.before_id);
+        out.extend(page);
+        if !full {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn print_detail(detail: &hookscope_core::store::DeliveryDetail, body: &[u8]) -> Result<()> {
+    let mut out = term::stdout();
+    let s = &detail.summary;
+    writeln!(out, "#{} {} {}", s.id, term::line(&s.method), path_line(s))?;
+    writeln!(out, "received   {}", format_time(s.received_at))?;
+    writeln!(out, "endpoint   {}", term::or_dash(s.endpoint.as_deref()))?;
+    writeln!(out, "from       {}", term::or_dash(detail.remote_addr.as_deref()))?;
+    if let Some(tunnel) = &s.via_tunnel {
+        writeln!(out, "via        {} tunnel", term::line(tunnel))?;
+    }
+    writeln!(out, "answered   {}", status_text(s))?;
+    if let Some(event) = &s.event_type {
+        let attempt = s.attempt.map(|a| format!(", attempt {a}")).unwrap_or_default();
+        writeln!(out, "event      {}{attempt}", term::line(event))?;
+    }
+    if let Some(summary) = &s.summary {
+        writeln!(out, "summary    {}", term::line(summary))?;
+    }
+    if let Some(first) = s.duplicate_of {
+        writeln!(out, "repeats    #{first}")?;
+    }
+    if let Some(v) = &s.signature_detail {
+        writeln!(out, "signature  {}", term::line(&v.explanation))?;
+    }
+    writeln!(
+        out,
+        "body       {} bytes, sha256 {}",
+        s.body_size,
+        s.body_sha256.as_deref().unwrap_or("- (refused)")
+    )?;
+    writeln!(out)?;
+    for (name, value) in &detail.headers {
+        writeln!(out, "{}: {}", term::line(name), term::line(value))?;
+    }
+    writeln!(out)?;
+    match std::str::from_utf8(body) {
+        Ok(text) => writeln!(out, "{}", term::text(text))?,
+        Err(_) => writeln!(out, "({} bytes of binary data; use --raw)", body.len())?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
 fn print_json(deliveries: &[DeliverySummary]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, deliveries)?;
@@ -386,7 +419,7 @@ fn print_json(deliveries: &[DeliverySummary]) -> Result<()> {
 }
 
 fn print_table(deliveries: &[DeliverySummary]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = term::stdout();
     if deliveries.is_empty() {
         writeln!(out, "no deliveries")?;
         return Ok(());
@@ -399,24 +432,26 @@ fn print_table(deliveries: &[DeliverySummary]) -> Result<()> {
     for d in deliveries {
         writeln!(
             out,
-            "{:>8}  {:<23}  {:<7} {:<9} {:>9}  {:<6} {:<9} {}{}{}",
+            "{:>8}  {:<23}  {:<7} {:<9} {:>9}  {:<6} {:<9} {}{}",
             d.id,
             format_time(d.received_at),
-            d.method,
-            d.provider.as_deref().unwrap_or("-"),
+            term::line(&d.method),
+            term::or_dash(d.provider.as_deref()),
             d.body_size,
             d.response_status.map_or("-".to_owned(), |s| s.to_string()),
             d.signature.map_or("-", hookscope_core::store::status_text),
-            d.path,
-            query_suffix(d),
-            d.event_type.as_deref().map(|e| format!("  {e}")).unwrap_or_default(),
+            path_line(d),
+            d.event_type.as_deref().map(|e| format!("  {}", term::line(e))).unwrap_or_default(),
         )?;
     }
+    out.flush()?;
     Ok(())
 }
 
-fn query_suffix(d: &DeliverySummary) -> String {
-    d.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
+/// Path and query as received, escaped for the terminal.
+fn path_line(d: &DeliverySummary) -> String {
+    let query = d.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
+    term::line(&format!("{}{query}", d.path)).into_owned()
 }
 
 fn status_text(d: &DeliverySummary) -> String {

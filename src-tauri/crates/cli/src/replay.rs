@@ -14,6 +14,7 @@ use hookscope_core::replay::{
     target_url,
 };
 
+use crate::term;
 use crate::{DataDir, UsageError, secret_values};
 
 #[derive(clap::Args)]
@@ -154,19 +155,27 @@ fn outcome_line(result: &ReplayResult) -> String {
         (None, None) => "-".to_owned(),
     };
     let source = r.delivery_id.map(|d| format!("#{d} ")).unwrap_or_default();
-    format!("r{} {source}→ {} {}: {answer} in {} ms", r.id, r.method, r.url, r.duration_ms)
+    format!(
+        "r{} {source}→ {} {}: {answer} in {} ms",
+        r.id,
+        term::line(&r.method),
+        term::line(&r.url),
+        r.duration_ms
+    )
 }
 
 fn report(results: &[ReplayResult], json: bool) -> Result<u8> {
-    let mut out = std::io::stdout().lock();
     if json {
+        let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, results)?;
         writeln!(out)?;
+        out.flush()?;
     } else {
+        let mut out = term::stdout();
         for result in results {
             writeln!(out, "{}", outcome_line(result))?;
             for note in &result.notes {
-                writeln!(out, "  {note}")?;
+                writeln!(out, "  {}", term::line(note))?;
             }
             if result.record.truncated {
                 writeln!(
@@ -176,12 +185,11 @@ fn report(results: &[ReplayResult], json: bool) -> Result<u8> {
                 )?;
             }
         }
+        out.flush()?;
     }
-    out.flush()?;
-    drop(out);
     let failures: Vec<String> = results.iter().filter_map(failure).collect();
     for failure in &failures {
-        eprintln!("error: {failure}");
+        eprintln!("error: {}", term::line(failure));
     }
     Ok(u8::from(!failures.is_empty()))
 }
@@ -246,7 +254,8 @@ pub fn send_sample(args: SampleArgs) -> Result<u8> {
             writeln!(out)?;
         } else {
             for s in samples {
-                writeln!(out, "{:<9} {:<40} {}", s.provider.as_str(), s.event, s.description)?;
+                let (event, description) = (term::line(&s.event), term::line(&s.description));
+                writeln!(out, "{:<9} {event:<40} {description}", s.provider.as_str())?;
             }
         }
         return Ok(0);
@@ -281,28 +290,30 @@ pub fn send_sample(args: SampleArgs) -> Result<u8> {
 pub fn diff(args: DiffArgs) -> Result<u8> {
     let store = args.data.open()?;
     let d = diff::diff_stored(&store, args.a, args.b)?;
-    let mut out = std::io::stdout().lock();
     if args.json {
+        let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &d)?;
         writeln!(out)?;
         return Ok(0);
     }
-    writeln!(out, "{} → {}", d.a, d.b)?;
+    let mut out = term::stdout();
+    writeln!(out, "{} → {}", term::line(&d.a), term::line(&d.b))?;
     if d.is_empty() {
         writeln!(out, "no differences")?;
         return Ok(0);
     }
     if let Some(line) = &d.request_line {
-        writeln!(out, "request  {line}")?;
+        writeln!(out, "request  {}", term::line(line))?;
     }
     if !d.headers.is_empty() {
         writeln!(out, "headers")?;
         for h in &d.headers {
             let (old, new) = (h.old.as_deref().unwrap_or(""), h.new.as_deref().unwrap_or(""));
+            let (name, old, new) = (term::line(&h.name), term::line(old), term::line(new));
             match h.change {
-                Change::Added => writeln!(out, "  + {}: {new}", h.name)?,
-                Change::Removed => writeln!(out, "  - {}: {old}", h.name)?,
-                Change::Changed => writeln!(out, "  ~ {}: {old} → {new}", h.name)?,
+                Change::Added => writeln!(out, "  + {name}: {new}")?,
+                Change::Removed => writeln!(out, "  - {name}: {old}")?,
+                Change::Changed => writeln!(out, "  ~ {name}: {old} → {new}")?,
             }
         }
     }
@@ -314,14 +325,15 @@ pub fn diff(args: DiffArgs) -> Result<u8> {
         BodyDiff::Json { changes } => {
             writeln!(out, "body (JSON)")?;
             let show = |v: &Option<serde_json::Value>| {
-                v.as_ref().map(|v| v.to_string()).unwrap_or_default()
+                term::line(&v.as_ref().map(|v| v.to_string()).unwrap_or_default()).into_owned()
             };
             for c in changes {
+                let path = term::line(&c.path);
                 match c.change {
-                    Change::Added => writeln!(out, "  + {}: {}", c.path, show(&c.new))?,
-                    Change::Removed => writeln!(out, "  - {}: {}", c.path, show(&c.old))?,
+                    Change::Added => writeln!(out, "  + {path}: {}", show(&c.new))?,
+                    Change::Removed => writeln!(out, "  - {path}: {}", show(&c.old))?,
                     Change::Changed => {
-                        writeln!(out, "  ~ {}: {} → {}", c.path, show(&c.old), show(&c.new))?;
+                        writeln!(out, "  ~ {path}: {} → {}", show(&c.old), show(&c.new))?;
                     }
                 }
             }
@@ -334,9 +346,10 @@ pub fn diff(args: DiffArgs) -> Result<u8> {
                     LineKind::Added => '+',
                     LineKind::Removed => '-',
                 };
-                writeln!(out, "  {mark} {}", line.text)?;
+                writeln!(out, "  {mark} {}", term::line(&line.text))?;
             }
         }
     }
+    out.flush()?;
     Ok(0)
 }

@@ -13,7 +13,7 @@ use hookscope_core::tunnel::{
     TunnelStatus, endpoint_url, settings,
 };
 
-use crate::{DataDir, UsageError, secret_values};
+use crate::{DataDir, UsageError, secret_values, term};
 
 /// `serve`'s tunnel flags.
 #[derive(clap::Args, Clone, Default)]
@@ -93,20 +93,26 @@ fn report(status: &TunnelStatus, endpoints: &[hookscope_core::store::EndpointSet
         TunnelStatus::Connecting { kind } => eprintln!("tunnel: {kind} connecting"),
         TunnelStatus::Online { kind, url } => {
             let mut out = std::io::stdout().lock();
+            let url = term::line(url);
             let _ = writeln!(out, "public: {url}");
             let _ = out.flush();
             eprintln!("tunnel: {kind} online at {url}");
             for endpoint in endpoints {
-                eprintln!("  {:<10} {}", endpoint.name, endpoint_url(url, &endpoint.path_prefix));
+                let at = endpoint_url(&url, &endpoint.path_prefix);
+                eprintln!("  {:<10} {}", term::line(&endpoint.name), term::line(&at));
             }
         }
-        TunnelStatus::Error { kind, reason, retry_in_ms } => match retry_in_ms {
-            Some(ms) => eprintln!(
-                "tunnel error: {kind}: {reason}; retrying in {:.0}s (capturing locally meanwhile)",
-                *ms as f64 / 1000.0
-            ),
-            None => eprintln!("tunnel error: {kind}: {reason}; capturing locally only"),
-        },
+        TunnelStatus::Error { kind, reason, retry_in_ms } => {
+            match (retry_in_ms, term::line(reason)) {
+                (Some(ms), reason) => eprintln!(
+                    "tunnel error: {kind}: {reason}; retrying in {:.0}s (capturing locally meanwhile)",
+                    *ms as f64 / 1000.0
+                ),
+                (None, reason) => {
+                    eprintln!("tunnel error: {kind}: {reason}; capturing locally only")
+                }
+            }
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use hookscope_core::providers::{self, ProviderId, RequestView, Secret, VerifyOptions};
 
-use crate::{UsageError, secret_values};
+use crate::{UsageError, secret_values, term};
 
 #[derive(clap::Args)]
 pub struct VerifyArgs {
@@ -64,27 +64,30 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
     };
     let view = RequestView { method: "POST", path: "/", headers: &headers, body: &body };
     let result = providers::provider(args.provider).verify(&view, &options);
-    let mut out = std::io::stdout().lock();
     if args.json {
+        let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &result)?;
         writeln!(out)?;
     } else {
+        // The explanation quotes what the request carried (header values, timestamps).
+        let mut out = term::stdout();
         let status = serde_json::to_value(result.status)?;
         let status = status.as_str().unwrap_or_default().to_owned();
         match &result.reason {
-            Some(reason) => writeln!(out, "{status}: {reason}")?,
+            Some(reason) => writeln!(out, "{status}: {}", term::line(&reason.to_string()))?,
             None => writeln!(out, "{status}")?,
         }
-        writeln!(out, "{}", result.explanation)?;
+        writeln!(out, "{}", term::line(&result.explanation))?;
         if let Some(header) = &result.header {
-            writeln!(out, "header: {header}")?;
+            writeln!(out, "header: {}", term::line(header))?;
         }
         if let Some(secret) = &result.matched_secret {
-            writeln!(out, "secret: {secret}")?;
+            writeln!(out, "secret: {}", term::line(secret))?;
         }
         for note in &result.notes {
-            writeln!(out, "note: {note}")?;
+            writeln!(out, "note: {}", term::line(note))?;
         }
+        out.flush()?;
     }
     Ok(if result.is_valid() { 0 } else { 1 })
 }

@@ -16,7 +16,7 @@ pub enum HarError {
     Json(#[from] serde_json::Error),
     #[error("no log.entries array")]
     NoEntries,
-    #[error("entry {index}: {message}")]
+    #[error("log.entries[{index}]: {message}")]
     Entry { index: usize, message: String },
 }
 
@@ -114,89 +114,496 @@ fn entry(d: &ExportedDelivery) -> Value {
     })
 }
 
-/// The entries of a HAR file as deliveries (ids 0, endpoints unassigned).
+/// The entries of a HAR file as deliveries (ids 0, endpoints unassigned), bodies over
+/// `max_body` left out.
 pub fn parse_har(bytes: &[u8]) -> Result<Vec<ExportedDelivery>, HarError> {
-    let doc: Value = serde_json::from_slice(bytes)?;
-    let entries =
-        doc.pointer("/log/entries").and_then(Value::as_array).ok_or(HarError::NoEntries)?;
-    entries
-        .iter()
-        .enumerate()
-        .map(|(index, e)| parse_entry(e).map_err(|message| HarError::Entry { index, message }))
-        .collect()
+    let mut out = Vec::new();
+    for_each_entry(bytes, u64::MAX, |_, entry| {
+        out.push(entry.delivery);
+        Ok::<_, HarError>(())
+    })?;
+    Ok(out)
 }
 
-fn parse_entry(e: &Value) -> Result<ExportedDelivery, String> {
-    let request = e.get("request").ok_or("no request")?;
-    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-    let method = text(request, "method").ok_or("no request.method")?;
-    let url = text(request, "url").ok_or("no request.url")?;
-    let (path, query) = split_url(&url);
-    let extra = e.get("_hookscope");
-    let headers = match extra.and_then(|x| x.get("rawHeaders")).and_then(Value::as_array) {
-        Some(raw) => raw
-            .iter()
-            .map(|pair| {
-                let part = |i: usize| {
-                    pair.get(i)
-                        .and_then(Value::as_str)
-                        .and_then(|s| STANDARD.decode(s).ok())
-                        .ok_or("bad _hookscope.rawHeaders")
-                };
-                Ok((part(0)?, part(1)?))
-            })
-            .collect::<Result<Vec<_>, &str>>()?,
-        None => request
-            .get("headers")
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .map(|h| {
-                        let name = text(h, "name").unwrap_or_default();
-                        let value = text(h, "value").unwrap_or_default();
-                        (name.into_bytes(), value.into_bytes())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    };
-    let stored = extra.and_then(|x| x.get("bodyStored")).and_then(Value::as_bool).unwrap_or(true);
-    let body = match request.get("postData") {
-        Some(post) => {
-            let body = text(post, "text").unwrap_or_default();
-            let encoding = text(post, "encoding").or_else(|| text(post, "_encoding"));
-            if encoding.as_deref() == Some("base64") {
-                STANDARD.decode(body.as_bytes()).map_err(|_| "postData is not valid base64")?
-            } else {
-                body.into_bytes()
+/// One entry read from a HAR file.
+pub struct HarEntry {
+    pub delivery: ExportedDelivery,
+    /// Set when the entry's body was over the limit and left out: its size in bytes.
+    pub oversize: Option<u64>,
+}
+
+/// Reads a HAR file's `log.entries` one at a time, handing each to `f` with its index, so
+/// no more than one entry's body is in memory however large the file. A body over `max_body`
+/// is never copied out of the parser's buffer: the entry comes without it. Stops at the first
+/// error: the file's, an entry's, or one `f` returns (`E` carries both kinds). Returns how
+/// many entries were read.
+pub fn for_each_entry<R, E, F>(reader: R, max_body: u64, mut f: F) -> Result<usize, E>
+where
+    R: std::io::Read,
+    E: From<HarError>,
+    F: FnMut(usize, HarEntry) -> Result<(), E>,
+{
+    let mut walk = Walk { f: &mut f, max_body, count: 0, found: false, inside: false, stop: None };
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let parsed = serde::de::DeserializeSeed::deserialize(At(&mut walk, Level::Root), &mut de)
+        .and_then(|()| de.end());
+    if let Some(err) = walk.stop.take() {
+        return Err(err);
+    }
+    match parsed {
+        Ok(()) if walk.found => Ok(walk.count),
+        Ok(()) => Err(HarError::NoEntries.into()),
+        // A type error inside an entry (`"request": 5`) names that entry.
+        Err(err) if walk.inside && err.is_data() => {
+            Err(HarError::Entry { index: walk.count, message: err.to_string() }.into())
+        }
+        Err(err) => Err(HarError::Json(err).into()),
+    }
+}
+
+/// The walk down `{"log": {"entries": [...]}}`; everything else is skipped unread.
+struct Walk<'f, F, E> {
+    f: &'f mut F,
+    max_body: u64,
+    count: usize,
+    found: bool,
+    /// Within `log.entries`.
+    inside: bool,
+    /// The error that stopped the walk, when it was not the parser's.
+    stop: Option<E>,
+}
+
+/// Which level of the document a visitor is at.
+#[derive(Clone, Copy)]
+enum Level {
+    Root,
+    Log,
+}
+
+struct At<'w, 'f, F, E>(&'w mut Walk<'f, F, E>, Level);
+
+impl<'de, F, E> serde::de::DeserializeSeed<'de> for At<'_, '_, F, E>
+where
+    E: From<HarError>,
+    F: FnMut(usize, HarEntry) -> Result<(), E>,
+{
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, F, E> serde::de::Visitor<'de> for At<'_, '_, F, E>
+where
+    E: From<HarError>,
+    F: FnMut(usize, HarEntry) -> Result<(), E>,
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a HAR object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let At(walk, level) = self;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'_, str>>()? {
+            match (level, &*key) {
+                (Level::Root, "log") => map.next_value_seed(At(&mut *walk, Level::Log))?,
+                (Level::Log, "entries") => {
+                    walk.found = true;
+                    walk.inside = true;
+                    map.next_value_seed(Entries(&mut *walk))?;
+                    walk.inside = false;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
             }
         }
-        None => Vec::new(),
-    };
-    let body = stored.then_some(body);
-    let status = e
-        .pointer("/response/status")
-        .and_then(Value::as_u64)
-        .and_then(|s| u16::try_from(s).ok())
-        .filter(|s| (100..=599).contains(s));
-    let received_at = text(e, "startedDateTime")
-        .and_then(|t| parse_iso8601(&t))
-        .unwrap_or_else(super::time::now_ms);
-    Ok(ExportedDelivery {
-        id: 0,
-        received_at,
-        method,
-        path,
-        query,
-        http_version: text(request, "httpVersion").unwrap_or_else(|| "HTTP/1.1".into()),
-        body_size: body.as_ref().map_or(0, |b| b.len() as u64),
-        headers,
-        body,
-        endpoint: None,
-        provider: None,
-        response_status: status,
-        response_latency_us: e.get("time").and_then(Value::as_f64).map(|ms| (ms * 1000.0) as i64),
-    })
+        Ok(())
+    }
+}
+
+struct Entries<'w, 'f, F, E>(&'w mut Walk<'f, F, E>);
+
+impl<'de, F, E> serde::de::DeserializeSeed<'de> for Entries<'_, '_, F, E>
+where
+    E: From<HarError>,
+    F: FnMut(usize, HarEntry) -> Result<(), E>,
+{
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, F, E> serde::de::Visitor<'de> for Entries<'_, '_, F, E>
+where
+    E: From<HarError>,
+    F: FnMut(usize, HarEntry) -> Result<(), E>,
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of entries")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let walk = self.0;
+        let limit = BodyLimit(walk.max_body);
+        while let Some(raw) = seq.next_element_seed(EntrySeed(limit))? {
+            let index = walk.count;
+            let entry = match raw.into_entry(limit.0) {
+                Ok(entry) => entry,
+                Err(message) => {
+                    walk.stop = Some(HarError::Entry { index, message }.into());
+                    return Err(serde::de::Error::custom("stopped"));
+                }
+            };
+            if let Err(err) = (walk.f)(index, entry) {
+                walk.stop = Some(err);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+            walk.count += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Largest body kept, in bytes.
+#[derive(Clone, Copy)]
+struct BodyLimit(u64);
+
+impl BodyLimit {
+    /// Longest `postData.text` worth copying: base64 of a body at the limit.
+    fn max_text(self) -> u64 {
+        self.0.saturating_add(2) / 3 * 4 + 4
+    }
+}
+
+/// The parts of an entry the importer reads; everything else (a browser's response bodies
+/// too) is skipped without being copied.
+#[derive(Default)]
+struct RawEntry {
+    started: Option<Value>,
+    time: Option<Value>,
+    status: Option<Value>,
+    extra: Option<Value>,
+    request: Option<RawRequest>,
+}
+
+#[derive(Default)]
+struct RawRequest {
+    method: Option<Value>,
+    url: Option<Value>,
+    http_version: Option<Value>,
+    headers: Option<Value>,
+    post: Option<RawPost>,
+}
+
+#[derive(Default)]
+struct RawPost {
+    text: Option<Text>,
+    encoding: Option<Value>,
+}
+
+/// `postData.text`, or only its length when it is too long to keep.
+enum Text {
+    Kept(String),
+    TooLong(u64),
+}
+
+struct EntrySeed(BodyLimit);
+
+impl<'de> serde::de::DeserializeSeed<'de> for EntrySeed {
+    type Value = RawEntry;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<RawEntry, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EntrySeed {
+    type Value = RawEntry;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an entry object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawEntry, A::Error> {
+        use serde::de::IgnoredAny;
+        let mut entry = RawEntry::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'_, str>>()? {
+            match &*key {
+                "startedDateTime" => entry.started = map.next_value()?,
+                "time" => entry.time = map.next_value()?,
+                "_hookscope" => entry.extra = map.next_value()?,
+                "request" => entry.request = map.next_value_seed(Nullable(RequestSeed(self.0)))?,
+                "response" => entry.status = map.next_value_seed(Nullable(StatusSeed))?.flatten(),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(entry)
+    }
+}
+
+/// A seed that also takes `null`.
+struct Nullable<S>(S);
+
+impl<'de, S: serde::de::DeserializeSeed<'de>> serde::de::DeserializeSeed<'de> for Nullable<S> {
+    type Value = Option<S::Value>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, S: serde::de::DeserializeSeed<'de>> serde::de::Visitor<'de> for Nullable<S> {
+    type Value = Option<S::Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a value or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        self.0.deserialize(d).map(Some)
+    }
+}
+
+/// `response.status`, the rest of the response skipped.
+struct StatusSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for StatusSeed {
+    type Value = Option<Value>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StatusSeed {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a response object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut status = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'_, str>>()? {
+            if key == "status" {
+                status = map.next_value()?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(status)
+    }
+}
+
+struct RequestSeed(BodyLimit);
+
+impl<'de> serde::de::DeserializeSeed<'de> for RequestSeed {
+    type Value = RawRequest;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<RawRequest, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RequestSeed {
+    type Value = RawRequest;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a request object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawRequest, A::Error> {
+        let mut request = RawRequest::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'_, str>>()? {
+            match &*key {
+                "method" => request.method = map.next_value()?,
+                "url" => request.url = map.next_value()?,
+                "httpVersion" => request.http_version = map.next_value()?,
+                "headers" => request.headers = map.next_value()?,
+                "postData" => request.post = map.next_value_seed(Nullable(PostSeed(self.0)))?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(request)
+    }
+}
+
+struct PostSeed(BodyLimit);
+
+impl<'de> serde::de::DeserializeSeed<'de> for PostSeed {
+    type Value = RawPost;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<RawPost, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for PostSeed {
+    type Value = RawPost;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a postData object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawPost, A::Error> {
+        let mut post = RawPost::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'_, str>>()? {
+            match &*key {
+                "text" => post.text = map.next_value_seed(Nullable(TextSeed(self.0)))?,
+                // `_encoding` is what some tools write.
+                "encoding" | "_encoding" => {
+                    let value: Option<Value> = map.next_value()?;
+                    post.encoding = post.encoding.or(value);
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(post)
+    }
+}
+
+struct TextSeed(BodyLimit);
+
+impl<'de> serde::de::DeserializeSeed<'de> for TextSeed {
+    type Value = Text;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Text, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TextSeed {
+    type Value = Text;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("postData.text as a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Text, E> {
+        // Measured in the parser's buffer; a body too large to keep is never copied.
+        if text.len() as u64 > self.0.max_text() {
+            Ok(Text::TooLong(text.len() as u64))
+        } else {
+            Ok(Text::Kept(text.to_owned()))
+        }
+    }
+
+    fn visit_string<E: serde::de::Error>(self, text: String) -> Result<Text, E> {
+        if text.len() as u64 > self.0.max_text() {
+            Ok(Text::TooLong(text.len() as u64))
+        } else {
+            Ok(Text::Kept(text))
+        }
+    }
+}
+
+impl RawEntry {
+    fn into_entry(self, max_body: u64) -> Result<HarEntry, String> {
+        let text = |v: Option<Value>| match v {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let request = self.request.ok_or("no request")?;
+        let method = text(request.method).ok_or("no request.method")?;
+        let url = text(request.url).ok_or("no request.url")?;
+        let (path, query) = split_url(&url);
+        let extra = self.extra.as_ref();
+        let headers = match extra.and_then(|x| x.get("rawHeaders")).and_then(Value::as_array) {
+            Some(raw) => raw
+                .iter()
+                .map(|pair| {
+                    let part = |i: usize| {
+                        pair.get(i)
+                            .and_then(Value::as_str)
+                            .and_then(|s| STANDARD.decode(s).ok())
+                            .ok_or("bad _hookscope.rawHeaders")
+                    };
+                    Ok((part(0)?, part(1)?))
+                })
+                .collect::<Result<Vec<_>, &str>>()?,
+            None => request
+                .headers
+                .as_ref()
+                .and_then(Value::as_array)
+                .map(|list| {
+                    list.iter()
+                        .map(|h| {
+                            let field = |k: &str| h.get(k).and_then(Value::as_str).unwrap_or("");
+                            (field("name").as_bytes().to_vec(), field("value").as_bytes().to_vec())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        let stored =
+            extra.and_then(|x| x.get("bodyStored")).and_then(Value::as_bool).unwrap_or(true);
+        let post = request.post.unwrap_or_default();
+        let base64 = text(post.encoding).as_deref() == Some("base64");
+        let (body, oversize) = match post.text {
+            Some(Text::TooLong(len)) => (None, Some(if base64 { len / 4 * 3 } else { len })),
+            Some(Text::Kept(body)) if base64 => {
+                let body = STANDARD.decode(body.as_bytes());
+                (Some(body.map_err(|_| "postData is not valid base64")?), None)
+            }
+            Some(Text::Kept(body)) => (Some(body.into_bytes()), None),
+            None => (Some(Vec::new()), None),
+        };
+        let (body, oversize) = match body {
+            Some(body) if body.len() as u64 > max_body => (None, Some(body.len() as u64)),
+            body => (body, oversize),
+        };
+        let body = if stored { body } else { None };
+        let status = self
+            .status
+            .as_ref()
+            .and_then(Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok())
+            .filter(|s| (100..=599).contains(s));
+        let received_at =
+            text(self.started).and_then(|t| parse_iso8601(&t)).unwrap_or_else(super::time::now_ms);
+        let delivery = ExportedDelivery {
+            id: 0,
+            received_at,
+            method,
+            path,
+            query,
+            http_version: text(request.http_version).unwrap_or_else(|| "HTTP/1.1".into()),
+            body_size: body.as_ref().map_or(oversize.unwrap_or(0), |b| b.len() as u64),
+            headers,
+            body,
+            endpoint: None,
+            provider: None,
+            response_status: status,
+            response_latency_us: self
+                .time
+                .as_ref()
+                .and_then(Value::as_f64)
+                .map(|ms| (ms * 1000.0) as i64),
+        };
+        Ok(HarEntry { delivery, oversize })
+    }
 }
 
 /// Path and query of an absolute (or origin-form) URL.
@@ -231,6 +638,6 @@ mod tests {
         assert!(matches!(parse_har(b"{}"), Err(HarError::NoEntries)));
         let bad = br#"{"log":{"entries":[{"request":{"url":"http://h/"}}]}}"#;
         let err = parse_har(bad).unwrap_err().to_string();
-        assert!(err.contains("entry 0") && err.contains("method"), "{err}");
+        assert!(err.contains("log.entries[0]") && err.contains("method"), "{err}");
     }
 }

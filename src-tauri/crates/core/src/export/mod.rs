@@ -6,6 +6,7 @@
 
 mod curl;
 mod har;
+mod import;
 pub mod time;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -17,7 +18,8 @@ use crate::registry::{Registry, RegistryError};
 use crate::store::{NewDelivery, Store, StoreError, headers};
 
 pub use curl::{curl_command, shell_quote};
-pub use har::{HarError, parse_har};
+pub use har::{HarEntry, HarError, for_each_entry, parse_har};
+pub use import::{ImportOptions, import_har_from};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -197,36 +199,64 @@ fn json_item(d: &ExportedDelivery) -> serde_json::Value {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct ImportReport {
-    /// Ids of the new deliveries, in file order.
+    /// Ids of the new deliveries still kept, in file order.
     #[ts(type = "Array<number>")]
     pub ids: Vec<i64>,
+    /// Entries imported.
+    #[ts(type = "number")]
+    pub imported: u64,
+    /// Deliveries pruned afterwards to keep the newest `retention`: older ones first, then
+    /// the first imported when the file held more than that.
+    #[ts(type = "number")]
+    pub pruned: u64,
+    #[ts(type = "number")]
+    pub retention: u64,
+    /// What was not imported as it stood (a body over the limit), per entry.
+    pub notes: Vec<ImportNote>,
+}
+
+/// A remark on one imported entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ImportNote {
+    /// The entry's position in `log.entries`, from 0.
+    #[ts(type = "number")]
+    pub index: u64,
+    /// The delivery it became, unless pruned.
+    #[ts(type = "number | null")]
+    pub id: Option<i64>,
+    pub message: String,
 }
 
 /// Imports a HAR file's entries as deliveries: routed to endpoints and analysed like
-/// captures (against their original arrival time), stored through the writer, and marked
-/// imported.
+/// captures (against their original arrival time), marked imported, all in one transaction;
+/// then the store is pruned to retention. With the default limits (the listener's body limit,
+/// the default retention).
 pub async fn import_har(registry: &Registry, bytes: &[u8], source: &str) -> Result<ImportReport> {
-    let entries = parse_har(bytes)?;
-    let runtimes = {
-        let registry = registry.clone();
-        tokio::task::spawn_blocking(move || registry.runtimes())
-            .await
-            .map_err(|e| StoreError::Commit(e.to_string()))??
-    };
-    let writer = registry.store().writer()?;
-    let mut ids = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let delivery = as_captured(&runtimes, entry);
-        ids.push(writer.insert(delivery).await?.id);
-    }
-    let store = registry.store().clone();
-    let (marked, source) = (ids.clone(), source.to_owned());
+    let (registry, bytes, source) = (registry.clone(), bytes.to_vec(), source.to_owned());
     tokio::task::spawn_blocking(move || {
-        store.write(|c| crate::store::rules::mark_imported(c, &marked, &source, time::now_ms()))
+        import_har_from(&registry, bytes.as_slice(), &source, &ImportOptions::default())
     })
     .await
-    .map_err(|e| StoreError::Commit(e.to_string()))??;
-    Ok(ImportReport { ids })
+    .map_err(|e| StoreError::Commit(e.to_string()))?
+}
+
+/// [`import_har`] of a file, read as it is imported: memory follows the largest body, not
+/// the file's size.
+pub async fn import_har_file(
+    registry: &Registry,
+    path: std::path::PathBuf,
+    source: &str,
+    options: ImportOptions,
+) -> Result<ImportReport> {
+    let (registry, source) = (registry.clone(), source.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&path)?;
+        import_har_from(&registry, file, &source, &options)
+    })
+    .await
+    .map_err(|e| StoreError::Commit(e.to_string()))?
 }
 
 /// An imported request as the listener would have stored it: routed to the endpoint with the

@@ -23,7 +23,7 @@ pub use model::{
     AttemptInfo, DeliveryAnalysis, DeliveryDetail, DeliveryGroup, DeliveryQuery, DeliverySummary,
     Endpoint, EndpointCount, EndpointInput, EndpointSettings, NewDelivery,
 };
-pub use query::status_text;
+pub use query::{MAX_LIST_LIMIT, status_text};
 pub use writer::{Coming, Writer};
 
 /// The database file inside a data dir.

@@ -11,7 +11,9 @@ use super::{
 };
 
 const DEFAULT_LIMIT: u32 = 200;
-const MAX_LIMIT: u32 = 10_000;
+/// The most deliveries one list returns, so one read stays short; callers page past it with
+/// `before_id`. A larger limit is refused rather than quietly cut.
+pub const MAX_LIST_LIMIT: u32 = 10_000;
 /// Body bytes searched in rows not yet indexed (the index takes as much).
 const MAX_SEARCHED_BODY: usize = 64 * 1024;
 
@@ -72,7 +74,13 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<DeliverySummary> {
 }
 
 pub fn list(conn: &Connection, q: &DeliveryQuery) -> Result<Vec<DeliverySummary>> {
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT) as usize;
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit > MAX_LIST_LIMIT {
+        return Err(StoreError::Invalid(format!(
+            "a list returns at most {MAX_LIST_LIMIT} deliveries, not {limit}: page with before_id"
+        )));
+    }
+    let limit = limit as usize;
     let (filters, args) = filters(q);
     let Some(fts) = q.search.as_deref().and_then(fts_query) else {
         return select(conn, &filters, args, limit);
