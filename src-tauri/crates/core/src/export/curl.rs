@@ -1,6 +1,7 @@
 //! Deliveries as curl commands a POSIX shell runs as-is. Text is single-quoted; header bytes
-//! that are not printable use bash's `$'…'`; a body that is not printable text is fed on stdin
-//! from `printf` with octal escapes (a shell string cannot hold NUL bytes).
+//! that are not printable use bash's `$'…'`. A small text body is an argument; any other body
+//! is fed on stdin by `printf`, one call per chunk: Linux refuses to start a program with an
+//! argument over 128 KiB ("Argument list too long"), and a shell string cannot hold NUL bytes.
 
 use super::ExportedDelivery;
 use crate::outbound::is_hop_by_hop;
@@ -30,13 +31,59 @@ pub fn curl_command(d: &ExportedDelivery) -> String {
     let mut prefix = String::new();
     match d.body.as_deref() {
         None | Some([]) => {}
-        Some(body) if printable(body) => args.push(format!("--data-binary {}", shell_quote(body))),
+        Some(body) if body.len() <= MAX_INLINE_BODY && printable(body) => {
+            args.push(format!("--data-binary {}", shell_quote(body)));
+        }
         Some(body) => {
-            prefix = format!("printf {} | ", printf_format(body));
+            prefix = stdin_pipeline(body);
             args.push("--data-binary @-".into());
         }
     }
     format!("{prefix}{}", args.join(" \\\n  "))
+}
+
+/// Text bodies up to this size are passed as an argument (quoting at most quadruples them,
+/// which stays well under the kernel's 128 KiB limit per argument).
+const MAX_INLINE_BODY: usize = 16 * 1024;
+
+/// Body bytes per `printf`: escaped, each call's argument stays under the same limit even
+/// where `printf` is not built into the shell.
+const CHUNK: usize = 16 * 1024;
+
+/// `printf … | ` (or `{ printf …; printf …; } | ` for a large body) writing exactly `body`.
+/// Text is written with `%s` so the script stays readable; other bytes as octal escapes.
+fn stdin_pipeline(body: &[u8]) -> String {
+    let calls: Vec<String> = match std::str::from_utf8(body) {
+        Ok(text) if printable(body) => text_chunks(text, CHUNK)
+            .map(|chunk| format!("printf '%s' {}", shell_quote(chunk.as_bytes())))
+            .collect(),
+        _ => body.chunks(CHUNK).map(|chunk| format!("printf {}", printf_format(chunk))).collect(),
+    };
+    match calls.as_slice() {
+        [one] => format!("{one} | "),
+        many => format!("{{\n  {}\n}} | ", many.join("\n  ")),
+    }
+}
+
+/// `text` in pieces of at most `max` bytes (more for a character longer than `max`), cut only
+/// between characters so every piece is valid UTF-8 in the script.
+fn text_chunks(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut cut = rest.len().min(max);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        if cut == 0 {
+            cut = rest.chars().next().map_or(rest.len(), char::len_utf8);
+        }
+        let (piece, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(piece)
+    })
 }
 
 /// Text (UTF-8 without control characters other than tab and line breaks).
@@ -121,5 +168,31 @@ mod tests {
         assert!(cmd.starts_with("printf '\\000%%\\377'\\''a' | curl"), "{cmd}");
         assert!(cmd.ends_with("-H 'Content-Type:' \\\n  --data-binary @-"), "{cmd}");
         assert_eq!(shell_quote(&[b'a', 0x01, b'\'']), "$'a\\x01\\''");
+    }
+
+    #[test]
+    fn large_bodies_go_through_printf_in_chunks() {
+        let text = "ä'%\n".repeat(50_000);
+        let cmd = curl_command(&delivery(text.as_bytes()));
+        assert!(cmd.starts_with("{\n  printf '%s' '"), "{}", &cmd[..40]);
+        assert!(cmd.contains("\n} | curl -X 'POST'"));
+        assert!(cmd.ends_with("--data-binary @-"));
+        let calls = cmd.matches("\n  printf '%s' ").count();
+        assert_eq!(calls, text.len().div_ceil(CHUNK), "one call per chunk");
+        // Every argument stays far below the kernel's 128 KiB limit.
+        assert!(cmd.lines().all(|l| l.len() < 100 * 1024));
+
+        let binary: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+        let cmd = curl_command(&delivery(&binary));
+        assert_eq!(cmd.matches("\n  printf '").count(), binary.len().div_ceil(CHUNK));
+        assert!(cmd.lines().all(|l| l.len() < 100 * 1024));
+    }
+
+    #[test]
+    fn text_is_cut_between_characters() {
+        let pieces: Vec<&str> = text_chunks("aäbü", 2).collect();
+        assert_eq!(pieces, ["a", "ä", "b", "ü"]);
+        assert_eq!(text_chunks("€", 1).collect::<Vec<_>>(), ["€"]);
+        assert_eq!(text_chunks("", 4).count(), 0);
     }
 }

@@ -3,10 +3,14 @@
 //! stripped, line endings restored, JSON laid out as common serialisers do) and see whether one
 //! of them carries the signature.
 
-use super::json::{self, Escapes, LAYOUTS, Layout, Style};
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
-/// Re-serialising bodies larger than this costs more than the hint is worth.
-const MAX_JSON_VARIANT_BODY: usize = 4 * 1024 * 1024;
+use super::json::{self, Escapes, LAYOUTS, Numbers, Style};
+
+/// Re-serialising bodies larger than this costs more than the hint is worth: up to 160
+/// variants are hashed, and capture waits for the analysis.
+const MAX_JSON_VARIANT_BODY: usize = 1024 * 1024;
 
 pub(crate) const TRAILING_NEWLINE_ADDED: &str = "trailing newline added";
 pub(crate) const TRAILING_CRLF_ADDED: &str = "trailing CRLF added";
@@ -17,13 +21,8 @@ pub(crate) const TRAILING_NEWLINE_REMOVED: &str = "trailing newline removed";
 pub(crate) const CRLF_LINE_ENDINGS: &str = "CRLF line endings";
 pub(crate) const LF_LINE_ENDINGS: &str = "LF line endings (carriage returns removed)";
 pub(crate) const BOM_ADDED: &str = "byte order mark added";
-pub(crate) const JSON_PRETTY: &str = "JSON re-serialised (pretty-printed)";
-pub(crate) const JSON_COMPACT: &str = "JSON re-serialised (compact)";
-pub(crate) const JSON_WHITESPACE: &str = "JSON re-serialised (whitespace changed)";
-pub(crate) const JSON_KEYS_REORDERED: &str = "JSON keys reordered";
-pub(crate) const JSON_KEYS_REORDERED_AND_RESERIALISED: &str =
-    "JSON keys reordered and re-serialised";
-pub(crate) const JSON_ESCAPES: &str = "JSON re-serialised (\\u and \\/ escapes removed)";
+/// Starts every JSON change; the parenthesis says what changed.
+pub(crate) const JSON_RESERIALISED: &str = "JSON re-serialised";
 
 /// The change that turned the original into `body`, if `is_original` accepts a rebuilt
 /// original. Tries the cheap, likely edits first.
@@ -90,30 +89,50 @@ pub(crate) fn find_original(
     None
 }
 
+/// A JSON body that was parsed and written again keeps its value: write that value the ways
+/// common serialisers do (layout, key order, string escapes, number formatting, a final
+/// newline) and see whether one of them is what was signed. The change is then described by
+/// comparing that original with what arrived.
 fn json_original(
     body: &[u8],
     check: &mut dyn FnMut(&str, &[u8]) -> Option<String>,
 ) -> Option<String> {
     let node = json::parse_tree(body)?;
-    let received = json::layout_of(&node, body);
-    let escapable = body.iter().any(|&b| b == b'/' || b >= 0x80);
-    let escape_modes: &[Escapes] = if escapable {
-        &[Escapes::AsIs, Escapes::Ascii, Escapes::AsciiAndSlash]
+    // Each mode is tried only when it can change something in this body.
+    let has_escapes = body.contains(&b'\\');
+    let non_ascii = !body.is_ascii();
+    let escape_modes: Vec<Escapes> = json::ESCAPES
+        .into_iter()
+        .filter(|mode| match mode {
+            Escapes::AsIs => true,
+            Escapes::Minimal => has_escapes,
+            Escapes::Ascii => has_escapes || non_ascii,
+            Escapes::AsciiAndSlash => has_escapes || non_ascii || body.contains(&b'/'),
+        })
+        .collect();
+    let number_modes: &[Numbers] = if json::has_long_numbers(&node) {
+        &[Numbers::AsIs, Numbers::Shortest]
     } else {
-        &[Escapes::AsIs]
+        &[Numbers::AsIs]
     };
+    let mut tried = HashSet::new();
     for sort_keys in [false, true] {
-        for &escapes in escape_modes {
-            for layout in LAYOUTS {
-                let label = json_label(received, layout, sort_keys, escapes);
-                let Some(original) = json::emit(&node, Style { layout, sort_keys, escapes }) else {
-                    continue;
-                };
-                if let Some(found) = check(label, &original) {
-                    return Some(found);
-                }
-                if let Some(found) = check(label, &[original.as_slice(), b"\n"].concat()) {
-                    return Some(found);
+        for &numbers in number_modes {
+            for &escapes in &escape_modes {
+                for layout in LAYOUTS {
+                    let style = Style { layout, sort_keys, escapes, numbers };
+                    let Some(original) = json::emit(&node, style) else {
+                        continue;
+                    };
+                    for candidate in [original.clone(), [original.as_slice(), b"\n"].concat()] {
+                        if candidate == body || !tried.insert(fingerprint(&candidate)) {
+                            continue;
+                        }
+                        // Described only once found: describing costs two parses.
+                        if check(JSON_RESERIALISED, &candidate).is_some() {
+                            return Some(json_label(&candidate, body));
+                        }
+                    }
                 }
             }
         }
@@ -121,28 +140,20 @@ fn json_original(
     None
 }
 
-/// What happened to a body laid out as `original` that arrived laid out as `received`.
-fn json_label(
-    received: Option<Layout>,
-    original: Layout,
-    sort_keys: bool,
-    escapes: Escapes,
-) -> &'static str {
-    let same_layout = received == Some(original);
-    if sort_keys {
-        return if same_layout {
-            JSON_KEYS_REORDERED
-        } else {
-            JSON_KEYS_REORDERED_AND_RESERIALISED
-        };
-    }
-    if escapes != Escapes::AsIs && same_layout {
-        return JSON_ESCAPES;
-    }
-    match received {
-        Some(Layout::Compact) => JSON_COMPACT,
-        Some(Layout::Indent(_)) => JSON_PRETTY,
-        _ => JSON_WHITESPACE,
+/// Tells apart the candidates already checked, without keeping them.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// "JSON re-serialised (compact, keys sorted, …)": what turned `original` into `received`.
+fn json_label(original: &[u8], received: &[u8]) -> String {
+    match json::describe_reserialisation(original, received) {
+        Some(changes) if !changes.is_empty() => {
+            format!("{JSON_RESERIALISED} ({})", changes.join(", "))
+        }
+        _ => JSON_RESERIALISED.to_owned(),
     }
 }
 
@@ -180,11 +191,19 @@ pub(crate) fn change_sentence(change: &str, provider: &str) -> String {
             "The signature matches the body without its UTF-8 byte order mark: something added \
              it after {provider} signed it."
         ),
-        _ if change.starts_with("JSON") => format!(
-            "The signature matches the JSON as {provider} laid it out ({change}): the body was \
-             parsed and serialised again before it got here. Verify the raw bytes, before any \
-             JSON parsing."
-        ),
+        _ if change.starts_with(JSON_RESERIALISED) => {
+            let what = change
+                .strip_prefix(JSON_RESERIALISED)
+                .and_then(|rest| rest.trim().strip_prefix('(')?.strip_suffix(')'))
+                .filter(|rest| !rest.is_empty())
+                .map(|rest| format!(" What changed: {rest}."))
+                .unwrap_or_default();
+            format!(
+                "The body was re-serialised: it holds the same JSON that {provider} signed, but \
+                 written differently, so the signature matches the JSON as {provider} wrote it, \
+                 not these bytes.{what} Verify the raw bytes, before any JSON parsing."
+            )
+        }
         _ => format!(
             "The signature matches a changed version of the body ({change}): it was modified \
              after {provider} signed it."
@@ -235,29 +254,82 @@ mod tests {
         assert_eq!(change(b"abc", b"abd"), None);
     }
 
+    /// The change named when `original` was signed and `received` arrived.
+    fn json_change(original: &str, received: &str) -> String {
+        change(original.as_bytes(), received.as_bytes()).unwrap_or_else(|| "none".into())
+    }
+
     #[test]
     fn names_json_re_serialisation() {
-        let pretty = b"{\n  \"b\": 1,\n  \"a\": [\n    true\n  ]\n}";
-        let compact = b"{\"b\":1,\"a\":[true]}";
-        assert_eq!(change(pretty, compact).as_deref(), Some(JSON_COMPACT));
-        assert_eq!(change(compact, pretty).as_deref(), Some(JSON_PRETTY));
+        let pretty = "{\n  \"b\": 1,\n  \"a\": [\n    true\n  ]\n}";
+        let compact = r#"{"b":1,"a":[true]}"#;
+        assert_eq!(json_change(pretty, compact), "JSON re-serialised (compact)");
+        assert_eq!(json_change(compact, pretty), "JSON re-serialised (pretty-printed)");
         assert_eq!(
-            change(b"{\"a\":[true],\"b\":1}", compact).as_deref(),
-            Some(JSON_KEYS_REORDERED)
+            json_change(r#"{"a":[true],"b":1}"#, compact),
+            "JSON re-serialised (keys reordered)"
         );
-        assert_eq!(change(b"{\"b\": 1, \"a\": [true]}", compact).as_deref(), Some(JSON_COMPACT));
         assert_eq!(
-            change(b"{\"b\":\"a\\/\\u00e4\"}", "{\"b\":\"a/ä\"}".as_bytes()).as_deref(),
-            Some(JSON_ESCAPES)
+            json_change(r#"{"b": 1, "a": [true]}"#, compact),
+            "JSON re-serialised (compact)"
         );
-        assert_eq!(change(b"{\"b\":2}", compact), None);
+        assert_eq!(
+            json_change(r#"{"b":"a\/\u00e4"}"#, r#"{"b":"a/ä"}"#),
+            "JSON re-serialised (\\/ escapes decoded (\\/ → /), \\u escapes decoded (\\u00e4 → ä))"
+        );
+        assert_eq!(json_change(r#"{"b":2}"#, compact), "none");
+    }
+
+    #[test]
+    fn python_json_dumps_defaults_are_recognised() {
+        // Signed compact with UTF-8 as sent; re-encoded by `json.dumps(json.loads(body))`.
+        let signed = r#"{"name":"Müller","city":"Zürich","n":[1,2]}"#;
+        let python = r#"{"name": "M\u00fcller", "city": "Z\u00fcrich", "n": [1, 2]}"#;
+        assert_eq!(
+            json_change(signed, python),
+            "JSON re-serialised (separators \", \" and \": \" (Python's json.dumps default), \
+             non-ASCII escaped as \\uXXXX (ü → \\u00fc))"
+        );
+        // Signed by Python, received after a JavaScript round trip (compact, UTF-8).
+        assert_eq!(
+            json_change(python, signed),
+            "JSON re-serialised (compact, \\u escapes decoded (\\u00fc → ü))"
+        );
+    }
+
+    #[test]
+    fn names_each_form_of_re_serialisation() {
+        let signed = r#"{"a":"x/ä","n":1.5,"z":{"k":true}}"#;
+        for (received, expected) in [
+            // PHP's json_encode defaults.
+            (r#"{"a":"x\/\u00e4","n":1.5,"z":{"k":true}}"#, "slashes escaped (/ → \\/)"),
+            (r#"{"a":"x\/\u00e4","n":1.5,"z":{"k":true}}"#, "non-ASCII escaped as \\uXXXX"),
+            // Numbers written longer than JavaScript writes them.
+            (r#"{"a":"x/ä","n":1.50,"z":{"k":true}}"#, "numbers reformatted (1.5 → 1.50)"),
+            (r#"{"n":1.5,"a":"x/ä","z":{"k":true}}"#, "keys reordered"),
+            (
+                "{\n\t\"a\": \"x/ä\",\n\t\"n\": 1.5,\n\t\"z\": {\n\t\t\"k\": true\n\t}\n}",
+                "pretty-printed",
+            ),
+        ] {
+            let got = json_change(signed, received);
+            assert!(got.starts_with(JSON_RESERIALISED), "{received}: {got}");
+            assert!(got.contains(expected), "{received}: {got}");
+        }
+        // The signed body ended with a newline the receiver dropped while re-encoding.
+        let got = json_change("{\"a\":1}\n", r#"{"a": 1}"#);
+        assert!(got.contains("final newline dropped"), "{got}");
+        // Numbers that changed value are not a re-serialisation.
+        assert_eq!(json_change(r#"{"n":1.50}"#, r#"{"n":1.6}"#), "none");
     }
 
     #[test]
     fn sentences_name_the_provider() {
         let s = change_sentence(TRAILING_NEWLINE_ADDED, "Flovi");
         assert!(s.contains("trailing newline") && s.contains("Flovi"));
-        assert!(change_sentence(JSON_COMPACT, "Fleiko").contains("raw bytes"));
+        let s = change_sentence("JSON re-serialised (compact)", "Fleiko");
+        assert!(s.contains("re-serialised") && s.contains("What changed: compact."), "{s}");
+        assert!(s.contains("raw bytes"));
         assert!(change_sentence(LEADING_WHITESPACE_ADDED, "X").contains("leading whitespace"));
     }
 }

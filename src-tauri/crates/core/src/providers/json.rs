@@ -457,14 +457,29 @@ pub(crate) const LAYOUTS: [Layout; 5] = [
     Layout::Indent("\t"),
 ];
 
-/// Which characters inside strings a serialiser escapes.
+/// Which characters inside strings a serialiser escapes. Every mode but `AsIs` decodes the
+/// string and writes it again the way that serialiser would, whatever the received escapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Escapes {
     AsIs,
-    /// Non-ASCII as `\uXXXX` (Python's default).
+    /// Only what JSON requires (`"`, `\\`, control characters): JSON.stringify, serde_json,
+    /// Go with HTML escaping off, PHP with JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES.
+    Minimal,
+    /// Non-ASCII as `\uXXXX` too (Python's default).
     Ascii,
     /// Non-ASCII and `/` (PHP's default).
     AsciiAndSlash,
+}
+
+pub(crate) const ESCAPES: [Escapes; 4] =
+    [Escapes::AsIs, Escapes::Minimal, Escapes::Ascii, Escapes::AsciiAndSlash];
+
+/// How numbers are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Numbers {
+    AsIs,
+    /// As JavaScript prints a double: `1.50` → `1.5`, `1.0` → `1`, `1e3` → `1000`.
+    Shortest,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -472,6 +487,14 @@ pub(crate) struct Style {
     pub layout: Layout,
     pub sort_keys: bool,
     pub escapes: Escapes,
+    pub numbers: Numbers,
+}
+
+impl Style {
+    /// `layout`, with everything else as received.
+    pub(crate) fn layout(layout: Layout) -> Self {
+        Self { layout, sort_keys: false, escapes: Escapes::AsIs, numbers: Numbers::AsIs }
+    }
 }
 
 /// `node` written in `style`; `None` when a string is not UTF-8 and cannot be escaped.
@@ -483,6 +506,10 @@ pub(crate) fn emit(node: &Node, style: Style) -> Option<Vec<u8>> {
 
 fn write_node(node: &Node, style: Style, level: usize, out: &mut Vec<u8>) -> Option<()> {
     match node {
+        Node::Atom(a) if style.numbers == Numbers::Shortest => match shortest_number(a) {
+            Some(n) => out.extend_from_slice(n.as_bytes()),
+            None => out.extend_from_slice(a),
+        },
         Node::Atom(a) => out.extend_from_slice(a),
         Node::Str(s) => write_str(s, style.escapes, out)?,
         Node::Array(items) => {
@@ -555,17 +582,15 @@ fn write_str(token: &[u8], escapes: Escapes, out: &mut Vec<u8>) -> Option<()> {
         out.extend_from_slice(token);
         return Some(());
     }
-    let text = std::str::from_utf8(token).ok()?;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
+    let text: String = serde_json::from_slice(token).ok()?;
+    // serde_json escapes exactly what JSON requires, as JSON.stringify and Python do.
+    let minimal = serde_json::to_string(&text).ok()?;
+    if escapes == Escapes::Minimal {
+        out.extend_from_slice(minimal.as_bytes());
+        return Some(());
+    }
+    for c in minimal.chars() {
         match c {
-            // An existing escape stays as written; its payload is ASCII.
-            '\\' => {
-                out.push(b'\\');
-                let next = chars.next()?;
-                let mut buf = [0; 4];
-                out.extend_from_slice(next.encode_utf8(&mut buf).as_bytes());
-            }
             '/' if escapes == Escapes::AsciiAndSlash => out.extend_from_slice(b"\\/"),
             c if c.is_ascii() => out.push(c as u8),
             c => {
@@ -579,13 +604,230 @@ fn write_str(token: &[u8], escapes: Escapes, out: &mut Vec<u8>) -> Option<()> {
     Some(())
 }
 
+/// A number token as JavaScript would print its value; `None` for `true`, `false`, `null`
+/// and numbers a double cannot hold.
+fn shortest_number(token: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(token).ok()?;
+    if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        return None;
+    }
+    if text.bytes().all(|b| b == b'-' || b.is_ascii_digit()) {
+        return Some(text.to_owned());
+    }
+    let value: f64 = text.parse().ok()?;
+    if !value.is_finite() {
+        return None;
+    }
+    if value.fract() == 0.0 && value.abs() < 1e21 {
+        return Some(format!("{value:.0}"));
+    }
+    // Rust prints the shortest digits that read back as the same double, as JavaScript does.
+    Some(format!("{value}"))
+}
+
+/// True when some number in `node` is written otherwise than [`Numbers::Shortest`] writes it.
+pub(crate) fn has_long_numbers(node: &Node) -> bool {
+    match node {
+        Node::Atom(a) => shortest_number(a).is_some_and(|n| n.as_bytes() != *a),
+        Node::Str(_) => false,
+        Node::Array(items) => items.iter().any(has_long_numbers),
+        Node::Object(entries) => entries.iter().any(|(_, v)| has_long_numbers(v)),
+    }
+}
+
+/// What a re-serialisation changed between two JSON documents that hold the same value:
+/// layout, key order, string escapes, number formatting, the final newline. Each entry is a
+/// short phrase with an example; `None` when the two are not the same JSON value.
+pub(crate) fn describe_reserialisation(original: &[u8], received: &[u8]) -> Option<Vec<String>> {
+    let (a, b) = (parse_tree(original)?, parse_tree(received)?);
+    let mut found = Changes::default();
+    compare(&a, &b, &mut found)?;
+    let mut out = Vec::new();
+    let (layout_a, layout_b) = (layout_of(&a, original), layout_of(&b, received));
+    let relaid = match (layout_a, layout_b) {
+        (Some(x), Some(y)) => x != y,
+        _ => whitespace_runs(original) != whitespace_runs(received),
+    };
+    if relaid {
+        out.push(match layout_b {
+            Some(Layout::Compact) => "compact".to_owned(),
+            Some(Layout::Spaced) => {
+                "separators \", \" and \": \" (Python's json.dumps default)".to_owned()
+            }
+            Some(Layout::Indent(_)) => "pretty-printed".to_owned(),
+            None => "whitespace changed".to_owned(),
+        });
+    }
+    if let Some(sorted) = found.key_order {
+        out.push(if sorted { "keys sorted" } else { "keys reordered" }.to_owned());
+    }
+    out.extend(found.escapes.into_iter().map(|(what, was, now)| format!("{what} ({was} → {now})")));
+    if let Some((was, now)) = found.number {
+        out.push(format!("numbers reformatted ({was} → {now})"));
+    }
+    match (original.ends_with(b"\n"), received.ends_with(b"\n")) {
+        (true, false) => out.push("final newline dropped".to_owned()),
+        (false, true) => out.push("final newline added".to_owned()),
+        _ => {}
+    }
+    Some(out)
+}
+
+#[derive(Default)]
+struct Changes {
+    /// `Some(sorted)` when an object's keys came in another order; `sorted`: now in order.
+    key_order: Option<bool>,
+    /// Each kind of escape change, with its first example: as it was, as it is.
+    escapes: Vec<(&'static str, String, String)>,
+    number: Option<(String, String)>,
+}
+
+impl Changes {
+    /// Notes how two tokens of the same string differ, unit by unit.
+    fn strings(&mut self, a: &[u8], b: &[u8]) {
+        let (Ok(a), Ok(b)) = (std::str::from_utf8(a), std::str::from_utf8(b)) else {
+            return;
+        };
+        for (was, now) in units(a).zip(units(b)).filter(|(x, y)| x != y) {
+            let what = escape_kind(was, now);
+            if !self.escapes.iter().any(|(w, _, _)| *w == what) {
+                self.escapes.push((what, was.to_owned(), now.to_owned()));
+            }
+        }
+    }
+}
+
+/// The whitespace between tokens, run by run (strings skipped; one final newline ignored).
+fn whitespace_runs(body: &[u8]) -> Vec<&[u8]> {
+    let body = body.strip_suffix(b"\n").unwrap_or(body);
+    let mut runs = Vec::new();
+    let (mut i, mut in_string) = (0, false);
+    while i < body.len() {
+        let b = body[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            let start = i;
+            while i < body.len() && matches!(body[i], b' ' | b'\t' | b'\n' | b'\r') {
+                i += 1;
+            }
+            runs.push(&body[start..i]);
+        } else {
+            in_string = b == b'"';
+            i += 1;
+        }
+    }
+    runs
+}
+
+/// Walks two trees side by side; `None` as soon as their values differ.
+fn compare(a: &Node, b: &Node, found: &mut Changes) -> Option<()> {
+    match (a, b) {
+        (Node::Atom(x), Node::Atom(y)) => {
+            if x != y {
+                let (nx, ny) = (shortest_number(x)?, shortest_number(y)?);
+                let (vx, vy): (f64, f64) = (nx.parse().ok()?, ny.parse().ok()?);
+                if vx != vy {
+                    return None;
+                }
+                found.number.get_or_insert_with(|| (lossy(x), lossy(y)));
+            }
+        }
+        (Node::Str(x), Node::Str(y)) => {
+            if x != y {
+                let (sx, sy): (String, String) =
+                    (serde_json::from_slice(x).ok()?, serde_json::from_slice(y).ok()?);
+                if sx != sy {
+                    return None;
+                }
+                found.strings(x, y);
+            }
+        }
+        (Node::Array(x), Node::Array(y)) => {
+            if x.len() != y.len() {
+                return None;
+            }
+            for (p, q) in x.iter().zip(y) {
+                compare(p, q, found)?;
+            }
+        }
+        (Node::Object(x), Node::Object(y)) => {
+            if x.len() != y.len() {
+                return None;
+            }
+            let key = |k: &[u8]| serde_json::from_slice::<String>(k).ok();
+            let keys_x: Vec<String> = x.iter().map(|(k, _)| key(k)).collect::<Option<_>>()?;
+            let keys_y: Vec<String> = y.iter().map(|(k, _)| key(k)).collect::<Option<_>>()?;
+            if keys_x != keys_y && found.key_order.is_none() {
+                found.key_order = Some(keys_y.is_sorted());
+            }
+            for (i, name) in keys_x.iter().enumerate() {
+                let j = keys_y.iter().position(|k| k == name)?;
+                compare(&x[i].1, &y[j].1, found)?;
+                if x[i].0 != y[j].0 {
+                    found.strings(x[i].0, y[j].0);
+                }
+            }
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A string token cut into the pieces that each write one character.
+fn units(token: &str) -> impl Iterator<Item = &str> {
+    let mut rest = token;
+    std::iter::from_fn(move || {
+        let mut chars = rest.chars();
+        let first = chars.next()?;
+        let len = if first != '\\' {
+            first.len_utf8()
+        } else if rest[1..].starts_with('u') {
+            let high = rest.get(2..6).and_then(|h| u16::from_str_radix(h, 16).ok());
+            let pair = high.is_some_and(|h| (0xd800..0xdc00).contains(&h))
+                && rest.get(6..8) == Some("\\u");
+            if pair { 12 } else { 6 }
+        } else {
+            2
+        };
+        let len = len.min(rest.len());
+        let cut = (len..=rest.len()).find(|&i| rest.is_char_boundary(i)).unwrap_or(rest.len());
+        let (unit, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(unit)
+    })
+}
+
+/// What kind of change turned one written character into another.
+fn escape_kind(was: &str, now: &str) -> &'static str {
+    if now.starts_with("\\u") && !was.starts_with('\\') && !was.is_ascii() {
+        "non-ASCII escaped as \\uXXXX"
+    } else if was.starts_with("\\u") && !now.starts_with('\\') && !now.is_ascii() {
+        "\\u escapes decoded"
+    } else if now == "\\/" {
+        "slashes escaped"
+    } else if was == "\\/" {
+        "\\/ escapes decoded"
+    } else {
+        "escapes changed"
+    }
+}
+
 /// The layout `body` was written in, if it is exactly one of [`LAYOUTS`].
 pub(crate) fn layout_of(node: &Node, body: &[u8]) -> Option<Layout> {
     let body = body.strip_suffix(b"\n").unwrap_or(body);
-    LAYOUTS.into_iter().find(|&layout| {
-        let style = Style { layout, sort_keys: false, escapes: Escapes::AsIs };
-        emit(node, style).is_some_and(|out| out == body)
-    })
+    LAYOUTS
+        .into_iter()
+        .find(|&layout| emit(node, Style::layout(layout)).is_some_and(|out| out == body))
 }
 
 /// `snake_case` → `camelCase`, for looking a field up under both spellings.
@@ -825,7 +1067,7 @@ mod tests {
         let pretty = b"{\n  \"b\": [\n    1,\n    2.50\n  ],\n  \"a\": {},\n  \"c\": \"x\\ny\"\n}";
         let node = parse_tree(pretty).unwrap();
         assert_eq!(layout_of(&node, pretty), Some(Layout::Indent("  ")));
-        let compact = Style { layout: Layout::Compact, sort_keys: false, escapes: Escapes::AsIs };
+        let compact = Style::layout(Layout::Compact);
         assert_eq!(emit(&node, compact).unwrap(), b"{\"b\":[1,2.50],\"a\":{},\"c\":\"x\\ny\"}");
         let sorted = Style { sort_keys: true, ..compact };
         assert_eq!(emit(&node, sorted).unwrap(), b"{\"a\":{},\"b\":[1,2.50],\"c\":\"x\\ny\"}");
@@ -839,10 +1081,70 @@ mod tests {
     #[test]
     fn escapes_like_php_and_python() {
         let node = parse_tree("{\"u\":\"a/ä😀\"}".as_bytes()).unwrap();
-        let style = Style { layout: Layout::Compact, sort_keys: false, escapes: Escapes::Ascii };
+        let style = Style { escapes: Escapes::Ascii, ..Style::layout(Layout::Compact) };
         assert_eq!(emit(&node, style).unwrap(), b"{\"u\":\"a/\\u00e4\\ud83d\\ude00\"}");
         let php = Style { escapes: Escapes::AsciiAndSlash, ..style };
         assert_eq!(emit(&node, php).unwrap(), b"{\"u\":\"a\\/\\u00e4\\ud83d\\ude00\"}");
+        // Received escaped (upper-case hex, `\/`), written back as a minimal serialiser would.
+        let node = parse_tree(b"{\"u\":\"a\\/\\u00E4\\n\\ud83d\\ude00\"}").unwrap();
+        let minimal = Style { escapes: Escapes::Minimal, ..style };
+        assert_eq!(emit(&node, minimal).unwrap(), "{\"u\":\"a/ä\\n😀\"}".as_bytes());
+        assert_eq!(emit(&node, style).unwrap(), b"{\"u\":\"a/\\u00e4\\n\\ud83d\\ude00\"}");
+    }
+
+    #[test]
+    fn numbers_as_javascript_prints_them() {
+        for (token, shortest) in [
+            ("1", Some("1")),
+            ("-0", Some("-0")),
+            ("1.50", Some("1.5")),
+            ("1.0", Some("1")),
+            ("1e3", Some("1000")),
+            ("2.5E-3", Some("0.0025")),
+            ("true", None),
+            ("1e400", None),
+        ] {
+            assert_eq!(shortest_number(token.as_bytes()).as_deref(), shortest, "{token}");
+        }
+        let node = parse_tree(b"[1.50, 2, {\"a\": 1e2}]").unwrap();
+        assert!(has_long_numbers(&node));
+        let style = Style { numbers: Numbers::Shortest, ..Style::layout(Layout::Compact) };
+        assert_eq!(emit(&node, style).unwrap(), b"[1.5,2,{\"a\":100}]");
+        assert!(!has_long_numbers(&parse_tree(b"[1.5, 2]").unwrap()));
+    }
+
+    #[test]
+    fn re_serialisation_is_described_with_examples() {
+        let describe = |a: &str, b: &str| describe_reserialisation(a.as_bytes(), b.as_bytes());
+        assert_eq!(
+            describe(r#"{"a":"ü","b":[1]}"#, r#"{"a": "\u00fc", "b": [1]}"#).unwrap(),
+            [
+                "separators \", \" and \": \" (Python's json.dumps default)",
+                "non-ASCII escaped as \\uXXXX (ü → \\u00fc)",
+            ]
+        );
+        assert_eq!(
+            describe(r#"{"b":1.50,"a":"x\/y"}"#, "{\"a\":\"x/y\",\"b\":1.5}\n").unwrap(),
+            [
+                "keys sorted",
+                "\\/ escapes decoded (\\/ → /)",
+                "numbers reformatted (1.50 → 1.5)",
+                "final newline added",
+            ]
+        );
+        assert_eq!(
+            describe(r#"{"b":1,"a":2,"c":3}"#, "{\n  \"c\": 3,\n  \"a\": 2,\n  \"b\": 1\n}")
+                .unwrap(),
+            ["pretty-printed", "keys reordered"]
+        );
+        assert_eq!(
+            describe(r#"{"e":"\ud83d\ude00"}"#, r#"{"e":"😀"}"#).unwrap(),
+            ["\\u escapes decoded (\\ud83d\\ude00 → 😀)"]
+        );
+        assert_eq!(describe(r#"{"a":1}"#, r#"{"a":2}"#), None);
+        assert_eq!(describe(r#"{"a":1}"#, r#"{"b":1}"#), None);
+        assert_eq!(describe(r#"[1,2]"#, r#"[1]"#), None);
+        assert_eq!(describe(r#""a""#, r#""b""#), None);
     }
 
     #[test]

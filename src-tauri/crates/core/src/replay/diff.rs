@@ -2,6 +2,9 @@
 //! Headers by name; bodies as JSON paths when both are JSON, else line by line.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use similar::{Algorithm, DiffTag};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -11,9 +14,9 @@ use crate::outbound::is_hop_by_hop;
 use crate::store::outbound as db;
 use crate::store::{Store, StoreError};
 
-/// Lines compared exactly; beyond this (after trimming the common start and end) the middle
-/// is shown as removed then added, which stays correct, only less precise.
-const MAX_LCS_CELLS: usize = 4_000_000;
+/// How long a line diff may search for the smallest set of changes before it settles for a
+/// larger (still correct) one.
+const LINE_DIFF_DEADLINE: Duration = Duration::from_secs(2);
 
 /// One side of a comparison: a captured delivery or an outbound request (as sent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -332,50 +335,27 @@ pub fn diff_json(path: &str, a: &Value, b: &Value, out: &mut Vec<JsonChange>) {
     }
 }
 
-/// A line diff: the common start and end trimmed, the middle by longest common subsequence.
+/// A line diff by Myers' algorithm, which costs time in proportion to the size of the
+/// bodies times the number of differences: two large bodies that differ in a few lines
+/// are quick, and past [`LINE_DIFF_DEADLINE`] the result gets coarser but stays correct.
 pub fn diff_lines(a: &str, b: &str) -> Vec<LineDiff> {
     let x: Vec<&str> = a.lines().collect();
     let y: Vec<&str> = b.lines().collect();
-    let prefix = x.iter().zip(&y).take_while(|(p, q)| p == q).count();
-    let suffix =
-        x[prefix..].iter().rev().zip(y[prefix..].iter().rev()).take_while(|(p, q)| p == q).count();
-    let line = |kind, text: &str| LineDiff { kind, text: text.to_owned() };
-    let mut out: Vec<LineDiff> = x[..prefix].iter().map(|t| line(LineKind::Same, t)).collect();
-    let xm = &x[prefix..x.len() - suffix];
-    let ym = &y[prefix..y.len() - suffix];
-    if xm.len().saturating_mul(ym.len()) > MAX_LCS_CELLS {
-        out.extend(xm.iter().map(|t| line(LineKind::Removed, t)));
-        out.extend(ym.iter().map(|t| line(LineKind::Added, t)));
-    } else {
-        // lcs[i][j]: the longest common subsequence of xm[i..] and ym[j..].
-        let (n, m) = (xm.len(), ym.len());
-        let mut lcs = vec![0u32; (n + 1) * (m + 1)];
-        for i in (0..n).rev() {
-            for j in (0..m).rev() {
-                lcs[i * (m + 1) + j] = if xm[i] == ym[j] {
-                    lcs[(i + 1) * (m + 1) + j + 1] + 1
-                } else {
-                    lcs[(i + 1) * (m + 1) + j].max(lcs[i * (m + 1) + j + 1])
-                };
-            }
-        }
-        let (mut i, mut j) = (0, 0);
-        while i < n || j < m {
-            if i < n && j < m && xm[i] == ym[j] {
-                out.push(line(LineKind::Same, xm[i]));
-                i += 1;
-                j += 1;
-            } else if i < n && (j == m || lcs[(i + 1) * (m + 1) + j] >= lcs[i * (m + 1) + j + 1]) {
-                // Removals first, as unified diffs show them.
-                out.push(line(LineKind::Removed, xm[i]));
-                i += 1;
-            } else {
-                out.push(line(LineKind::Added, ym[j]));
-                j += 1;
+    let deadline = Instant::now() + LINE_DIFF_DEADLINE;
+    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &x, &y, Some(deadline));
+    let line = |kind, text: &&str| LineDiff { kind, text: (*text).to_owned() };
+    let mut out = Vec::with_capacity(x.len().max(y.len()));
+    for op in ops {
+        let (tag, old, new) = op.as_tag_tuple();
+        match tag {
+            DiffTag::Equal => out.extend(x[old].iter().map(|t| line(LineKind::Same, t))),
+            // Removals first, as unified diffs show them.
+            DiffTag::Delete | DiffTag::Insert | DiffTag::Replace => {
+                out.extend(x[old].iter().map(|t| line(LineKind::Removed, t)));
+                out.extend(y[new].iter().map(|t| line(LineKind::Added, t)));
             }
         }
     }
-    out.extend(x[x.len() - suffix..].iter().map(|t| line(LineKind::Same, t)));
     out
 }
 
@@ -441,6 +421,38 @@ mod tests {
             .collect();
         assert_eq!(shown, [" a", "-b", "+x", " c", " d", "+e"]);
         assert!(diff_lines("", "").is_empty());
+    }
+
+    #[test]
+    fn large_bodies_differing_in_a_few_lines_show_only_those() {
+        let a: Vec<String> = (0..50_000).map(|i| format!("line {i}")).collect();
+        let mut b = a.clone();
+        b[10] = "changed 10".into();
+        b[25_000] = "changed 25000".into();
+        b.remove(40_000);
+        b.insert(49_000, "inserted".into());
+        let started = Instant::now();
+        let lines = diff_lines(&a.join("\n"), &b.join("\n"));
+        let took = started.elapsed();
+        println!("50 000-line diff took {took:?}");
+        let changed: Vec<(LineKind, &str)> = lines
+            .iter()
+            .filter(|l| l.kind != LineKind::Same)
+            .map(|l| (l.kind, l.text.as_str()))
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                (LineKind::Removed, "line 10"),
+                (LineKind::Added, "changed 10"),
+                (LineKind::Removed, "line 25000"),
+                (LineKind::Added, "changed 25000"),
+                (LineKind::Removed, "line 40000"),
+                (LineKind::Added, "inserted"),
+            ]
+        );
+        assert_eq!(lines.iter().filter(|l| l.kind == LineKind::Same).count(), 49_997);
+        assert!(took < Duration::from_secs(5), "took {took:?}");
     }
 
     #[test]

@@ -405,6 +405,12 @@ fn resign(
             *name = header.clone();
         }
     }
+    // Fleiko's header has one documented form, which `sign` writes.
+    if provider != ProviderId::Fleiko
+        && let Some(note) = keep_captured_form(&request.headers, &mut signed)
+    {
+        notes.push(note);
+    }
     place_signature(&mut request.headers, signed);
     let labels: Vec<&str> =
         endpoint.secrets.iter().take(secrets.len()).map(|s| s.label.as_str()).collect();
@@ -414,6 +420,78 @@ fn resign(
         labels.join(" and ")
     ));
     Ok(())
+}
+
+/// How a `[scheme=]hex` signature was written: the scheme prefix as spelled (`sha256=`,
+/// `SHA256=`, or none) and whether the hex was uppercase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DigestForm {
+    prefix: String,
+    uppercase: bool,
+}
+
+impl DigestForm {
+    fn of(value: &str) -> Option<Self> {
+        let token = value.split(',').map(|t| t.trim().trim_matches('"')).find(|t| !t.is_empty())?;
+        let (prefix, hex) = match token.split_once('=') {
+            Some((scheme, hex)) => (format!("{}=", scheme.trim()), hex.trim()),
+            None => (String::new(), token),
+        };
+        // `sha256=` alone is how a user picks the prefixed form by editing the header.
+        if (hex.is_empty() && prefix.is_empty()) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        Some(Self { prefix, uppercase: hex.bytes().any(|b| b.is_ascii_uppercase()) })
+    }
+
+    fn write(&self, value: &str) -> String {
+        let hex = value.split_once('=').map_or(value, |(_, hex)| hex);
+        let hex = if self.uppercase { hex.to_ascii_uppercase() } else { hex.to_ascii_lowercase() };
+        format!("{}{hex}", self.prefix)
+    }
+
+    fn describe(&self) -> &'static str {
+        match (self.prefix.is_empty(), self.uppercase) {
+            (true, false) => "a bare hex digest",
+            (true, true) => "a bare uppercase hex digest",
+            (false, false) => "a prefixed hex digest",
+            (false, true) => "a prefixed uppercase hex digest",
+        }
+    }
+}
+
+/// Writes each new `[scheme=]hex` signature the way the request's existing header of that
+/// name was written (Flovi's docs allow a bare digest or `sha256=`, and a handler may parse
+/// only the form it has seen). The request's headers include the user's edits, so editing
+/// the signature header picks the form. Returns a note saying what was kept.
+fn keep_captured_form(
+    headers: &[(String, Vec<u8>)],
+    signed: &mut [(String, String)],
+) -> Option<String> {
+    let mut kept = None;
+    for (name, value) in signed.iter_mut() {
+        let Some((captured_name, captured)) =
+            headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))
+        else {
+            continue;
+        };
+        let Some(form) = DigestForm::of(&String::from_utf8_lossy(captured)) else {
+            continue;
+        };
+        *value = form.write(value);
+        kept.get_or_insert_with(|| {
+            let prefix = if form.prefix.is_empty() {
+                String::new()
+            } else {
+                format!(" ({}…)", form.prefix)
+            };
+            format!(
+                "The signature keeps the captured form: {captured_name} with {}{prefix}.",
+                form.describe()
+            )
+        });
+    }
+    kept
 }
 
 /// Puts the signature headers where the old ones were (or at the end), one run per name.

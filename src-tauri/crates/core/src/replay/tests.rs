@@ -243,6 +243,103 @@ async fn flovi_and_flowella_digests_cover_the_edited_body() {
 }
 
 #[tokio::test]
+async fn resigning_keeps_the_captured_signature_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = registry(dir.path());
+    let flovi_id = endpoint_id(&registry, "flovi");
+    let flowella_id = endpoint_id(&registry, "flowella");
+    registry.set_secrets(flovi_id, &["fv".into()]).unwrap();
+    registry.set_secrets(flowella_id, &["fw".into()]).unwrap();
+    let now = now_secs();
+    let options = ReplayOptions { resign: true, ..ReplayOptions::default() };
+    let edited = br#"{"event":"reservation_state_changed","state":"driving"}"#.to_vec();
+    let signature = |built: &BuiltReplay, name: &str| -> Vec<(String, String)> {
+        built
+            .request
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(n, v)| (n.clone(), String::from_utf8_lossy(v).into_owned()))
+            .collect()
+    };
+    let digest = |secret: &str, body: &[u8]| {
+        let signed = providers::provider(ProviderId::Flovi).sign(body, &[secret.as_bytes()], 0);
+        signed[0].1.trim_start_matches("sha256=").to_owned()
+    };
+
+    // Flovi, captured as the docs' text describes it: lower-case name, bare hex.
+    let sample = sample::find(ProviderId::Flovi, "reservation_status_change.taken").unwrap();
+    let mut headers = sample.headers.clone();
+    headers.push(("x-hub-signature".into(), digest("fv", sample.body.as_bytes())));
+    let id = capture(&registry, "flovi", headers, &sample.body, now * 1000).await;
+    let edits = ReplayEdits { body: Some(edited.clone()), ..ReplayEdits::default() };
+    let built =
+        build(&registry, &ReplaySpec { edits: edits.clone(), ..spec(id, options) }).unwrap();
+    assert_eq!(
+        signature(&built, "x-hub-signature"),
+        [("x-hub-signature".to_owned(), digest("fv", &edited))]
+    );
+    assert!(verify(ProviderId::Flovi, &built.request, &[b"fv"], None, now).is_valid());
+    assert!(built.notes.iter().any(|n| n.contains("bare hex")), "{:?}", built.notes);
+
+    // The user picks the other form by editing the header: that is what is kept.
+    let picked = ReplayEdits {
+        set_headers: vec![("X-Hub-Signature".into(), "SHA256=00".into())],
+        ..edits.clone()
+    };
+    let built = build(&registry, &ReplaySpec { edits: picked, ..spec(id, options) }).unwrap();
+    assert_eq!(
+        signature(&built, "x-hub-signature"),
+        [("x-hub-signature".to_owned(), format!("SHA256={}", digest("fv", &edited)))]
+    );
+    assert!(verify(ProviderId::Flovi, &built.request, &[b"fv"], None, now).is_valid());
+
+    // Captured with the prefix: the prefix stays.
+    let mut headers = sample.headers.clone();
+    headers.push((
+        "X-Hub-Signature".into(),
+        format!("sha256={}", digest("fv", sample.body.as_bytes())),
+    ));
+    let id = capture(&registry, "flovi", headers, &sample.body, now * 1000).await;
+    let built =
+        build(&registry, &ReplaySpec { edits: edits.clone(), ..spec(id, options) }).unwrap();
+    assert_eq!(
+        signature(&built, "x-hub-signature"),
+        [("X-Hub-Signature".to_owned(), format!("sha256={}", digest("fv", &edited)))]
+    );
+
+    // Flowella signs bare hex; a captured `sha256=` in its header is kept, name and all.
+    let sample = sample::find(ProviderId::Flowella, "message.sent").unwrap();
+    let mut headers = sample.headers.clone();
+    headers.push((
+        "x-flowella-signature".into(),
+        format!("sha256={}", digest("fw", sample.body.as_bytes())),
+    ));
+    let id = capture(&registry, "flowella", headers, &sample.body, now * 1000).await;
+    let built = build(&registry, &ReplaySpec { edits, ..spec(id, options) }).unwrap();
+    assert_eq!(
+        signature(&built, flowella::SIGN_HEADER),
+        [("x-flowella-signature".to_owned(), format!("sha256={}", digest("fw", &edited)))]
+    );
+    let v = verify(ProviderId::Flowella, &built.request, &[b"fw"], None, now);
+    assert!(v.is_valid(), "{v:?}");
+}
+
+#[test]
+fn digest_forms_are_read_and_written_back() {
+    let hex = "ab".repeat(32);
+    let bare = DigestForm::of(&hex).unwrap();
+    assert_eq!(bare.write(&format!("sha256={hex}")), hex);
+    let upper = DigestForm::of(&format!(" SHA256={} ", hex.to_uppercase())).unwrap();
+    assert_eq!(upper.write(&hex), format!("SHA256={}", hex.to_uppercase()));
+    assert_eq!(DigestForm::of("v1=zz"), None);
+    assert_eq!(DigestForm::of("not hex"), None);
+    assert_eq!(DigestForm::of(""), None);
+    let picked = DigestForm::of("sha256=").unwrap();
+    assert_eq!(picked.write(&hex), format!("sha256={hex}"));
+}
+
+#[tokio::test]
 async fn resigning_without_a_secret_says_how_to_set_one() {
     let dir = tempfile::tempdir().unwrap();
     let registry = registry(dir.path());
