@@ -640,4 +640,47 @@ mod tests {
         let err = parse_har(bad).unwrap_err().to_string();
         assert!(err.contains("log.entries[0]") && err.contains("method"), "{err}");
     }
+
+    #[test]
+    fn entries_stream_with_what_browsers_write_and_large_bodies_left_out() {
+        let har = br#"{"log":{"creator":{"name":"browser"},"pages":[{"id":"p"}],"entries":[
+            {"request":{"method":"GET","url":"https://h/a?b=1","headers":null,"postData":null},
+             "response":{"status":204,"content":{"text":"not read"}},"_hookscope":null},
+            {"request":{"method":"POST","url":"/b","postData":
+                {"mimeType":"x","encoding":"base64","text":"AAEC/w=="}},"response":null},
+            {"request":{"method":"POST","url":"/c","postData":{"text":"0123456789"}}}
+        ],"comment":"after"}}"#;
+        let mut seen = Vec::new();
+        let count = for_each_entry(&har[..], 8, |index, entry| {
+            seen.push((index, entry));
+            Ok::<_, HarError>(())
+        })
+        .unwrap();
+        assert_eq!(count, 3);
+        let (_, a) = &seen[0];
+        assert_eq!((a.delivery.path.as_str(), a.delivery.query.as_deref()), ("/a", Some("b=1")));
+        assert_eq!(
+            (a.delivery.response_status, a.delivery.body.as_deref()),
+            (Some(204), Some(&b""[..]))
+        );
+        assert_eq!(seen[1].1.delivery.body.as_deref(), Some(&[0u8, 1, 2, 255][..]));
+        let (index, c) = &seen[2];
+        assert_eq!(
+            (*index, c.delivery.body.as_ref(), c.oversize, c.delivery.body_size),
+            (2, None, Some(10), 10)
+        );
+    }
+
+    #[test]
+    fn the_callers_error_stops_the_walk() {
+        let har = br#"{"log":{"entries":[{"request":{"method":"GET","url":"/"}},{"broken"}]}}"#;
+        let mut calls = 0;
+        let err = for_each_entry(&har[..], u64::MAX, |index, _| {
+            calls += 1;
+            Err(HarError::Entry { index, message: "refused by the caller".into() })
+        })
+        .unwrap_err();
+        assert_eq!(calls, 1, "nothing after the first error is read");
+        assert_eq!(err.to_string(), "log.entries[0]: refused by the caller");
+    }
 }
