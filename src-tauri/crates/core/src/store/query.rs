@@ -14,6 +14,8 @@ const DEFAULT_LIMIT: u32 = 200;
 const MAX_LIMIT: u32 = 10_000;
 /// Body bytes searched in rows not yet indexed (the index takes as much).
 const MAX_SEARCHED_BODY: usize = 64 * 1024;
+/// Ids of rows not yet indexed read per statement when searching them (see `recent_matches`).
+const SCAN_CHUNK: i64 = 256;
 
 const SUMMARY_COLUMNS: &str = "d.id, d.received_at, d.method, d.path, d.query, d.endpoint_id,
     e.name, d.provider, d.content_type, d.body_size, d.body_sha256, d.body_stored,
@@ -150,6 +152,11 @@ fn select(
 
 /// Search over the rows the index has not reached, with the index's rule: every word the
 /// user typed starts some word of the delivery, ignoring case.
+///
+/// In a flood the index waits and these rows can be many. They are read newest first in
+/// ranges of [`SCAN_CHUNK`] ids, each range one statement and so one short read transaction
+/// of its own: a search never keeps the write-ahead log from starting over for longer than
+/// one range takes, however many rows it reads in all.
 fn recent_matches(
     conn: &Connection,
     q: &DeliveryQuery,
@@ -164,41 +171,62 @@ fn recent_matches(
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
-    let (filters, mut args) = filters(q);
-    args.push(Value::Integer(indexed_upto));
+    let (filters, args) = filters(q);
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, d.headers_raw, substr(d.body, 1, {MAX_SEARCHED_BODY})
          FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id
-         WHERE {filters} AND d.id > ? ORDER BY d.id DESC"
+         WHERE {filters} AND d.id > ? AND d.id <= ? ORDER BY d.id DESC"
     );
+    let newest: i64 =
+        conn.query_row("SELECT coalesce(max(id), 0) FROM deliveries", [], |r| r.get(0))?;
+    let mut upper = match q.before_id {
+        Some(before) => newest.min(before.saturating_sub(1)),
+        None => newest,
+    };
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
     let mut out = Vec::new();
-    while out.len() < limit {
-        let Some(row) = rows.next()? else { break };
-        let delivery = summary(row)?;
-        let headers: Vec<u8> = row.get(AFTER_SUMMARY)?;
-        let body: Option<Vec<u8>> = row.get(AFTER_SUMMARY + 1)?;
-        let mut text = format!(
-            "{} {}?{}\n",
-            delivery.method,
-            delivery.path,
-            delivery.query.as_deref().unwrap_or_default()
-        );
-        for (name, value) in headers::to_text_pairs(&headers::decode(&headers)) {
-            text.push_str(&format!("{name}: {value}\n"));
+    while out.len() < limit && upper > indexed_upto {
+        let lower = upper.saturating_sub(SCAN_CHUNK).max(indexed_upto);
+        let mut range = args.clone();
+        range.extend([Value::Integer(lower), Value::Integer(upper)]);
+        let mut rows = stmt.query(rusqlite::params_from_iter(range))?;
+        while out.len() < limit {
+            let Some(row) = rows.next()? else { break };
+            let delivery = summary(row)?;
+            let headers: Vec<u8> = row.get(AFTER_SUMMARY)?;
+            let body: Option<Vec<u8>> = row.get(AFTER_SUMMARY + 1)?;
+            if matches_words(&words, &delivery, &headers, body.as_deref()) {
+                out.push(delivery);
+            }
         }
-        if let Some(body) = body {
-            text.push_str(&String::from_utf8_lossy(&body));
-        }
-        let text = text.to_lowercase();
-        let tokens: Vec<&str> =
-            text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).collect();
-        if words.iter().all(|w| tokens.iter().any(|t| t.starts_with(w.as_str()))) {
-            out.push(delivery);
-        }
+        upper = lower;
     }
     Ok(out)
+}
+
+/// Whether every word starts some word of the delivery's path line, headers or body text.
+fn matches_words(
+    words: &[String],
+    delivery: &DeliverySummary,
+    headers: &[u8],
+    body: Option<&[u8]>,
+) -> bool {
+    let mut text = format!(
+        "{} {}?{}\n",
+        delivery.method,
+        delivery.path,
+        delivery.query.as_deref().unwrap_or_default()
+    );
+    for (name, value) in headers::to_text_pairs(&headers::decode(headers)) {
+        text.push_str(&format!("{name}: {value}\n"));
+    }
+    if let Some(body) = body {
+        text.push_str(&String::from_utf8_lossy(body));
+    }
+    let text = text.to_lowercase();
+    let tokens: Vec<&str> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).collect();
+    words.iter().all(|w| tokens.iter().any(|t| t.starts_with(w.as_str())))
 }
 
 /// Turns what the user typed into an FTS5 query: the words the index's tokenizer would see
