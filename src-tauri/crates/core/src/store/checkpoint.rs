@@ -26,6 +26,10 @@ const RESTART_BYTES: i64 = 32 * 1024 * 1024;
 /// log stays bounded however fast deliveries come and however slow the disk is. The writer's
 /// connection also truncates a log file longer than this when the log starts over.
 pub(super) const MAX_LOG_BYTES: i64 = 64 * 1024 * 1024;
+/// How long the writer waits at most, with captures queued, for the log to start over.
+const BOUND_WAIT: Duration = Duration::from_secs(5);
+/// How long the writer waits for locks in one try, and between tries.
+const BOUND_RETRY: Duration = Duration::from_millis(10);
 /// Pages at most left for the writer to copy when it restarts the log.
 const RESTART_TAIL: i64 = 256;
 /// Copies in a row, at most, to bring what is left of a long log under [`RESTART_TAIL`].
@@ -106,20 +110,29 @@ impl Checkpointer {
         if self.retry_at.get().is_some_and(|at| Instant::now() < at) {
             return;
         }
-        // With the writer's usual patience for locks.
-        let restarted =
-            writer.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0));
-        let failed = match restarted {
-            Ok(0) => false,
-            Ok(_) => {
-                tracing::warn!("the write-ahead log cannot start over: a reader holds it");
-                true
-            }
-            Err(err) => {
-                tracing::warn!("checkpoint failed: {err}");
-                true
+        // A checkpoint that meets a reader still on an older snapshot gives up at once, and
+        // readers keep their transactions short: try again until they have moved on.
+        let deadline = Instant::now() + BOUND_WAIT;
+        let failed = loop {
+            let restarted = writer.busy_timeout(BOUND_RETRY).and_then(|()| {
+                writer.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0))
+            });
+            match restarted {
+                Ok(0) => break false,
+                Ok(_) if Instant::now() < deadline => std::thread::sleep(BOUND_RETRY),
+                Ok(_) => {
+                    tracing::warn!("the write-ahead log cannot start over: a reader holds it");
+                    break true;
+                }
+                Err(err) => {
+                    tracing::warn!("checkpoint failed: {err}");
+                    break true;
+                }
             }
         };
+        if let Err(err) = writer.busy_timeout(super::BUSY_TIMEOUT) {
+            tracing::warn!("checkpoint failed: {err}");
+        }
         // A reader that outlasted the wait (another program's open transaction) costs
         // captures that wait once a second at most.
         self.retry_at.set(failed.then(|| Instant::now() + Duration::from_secs(1)));

@@ -46,7 +46,7 @@ pub enum StoreError {
     DataDir { path: PathBuf, error: std::io::Error },
     #[error("store {path} cannot be opened or flushed: {error}")]
     File { path: PathBuf, error: std::io::Error },
-    #[error("store {path} is unreadable or corrupt: {}", one_line(.error))]
+    #[error("store {path} is unreadable or corrupt: {}", sqlite_message(.error))]
     Corrupt { path: PathBuf, error: rusqlite::Error },
     #[error("store {path} cannot be migrated: {reason}")]
     Migration { path: PathBuf, reason: String },
@@ -58,7 +58,7 @@ pub enum StoreError {
          holds with `sqlite3 {path} .recover`"
     )]
     Damaged { path: PathBuf, reason: String },
-    #[error("store query failed: {}", one_line(.0))]
+    #[error("store query failed: {}", sqlite_message(.0))]
     Sqlite(rusqlite::Error),
     #[error("delivery {0} not found")]
     NotFound(i64),
@@ -116,11 +116,19 @@ pub(crate) fn one_line(error: &impl std::fmt::Display) -> String {
     out
 }
 
+/// SQLite's message, without the statement that a syntax error's message quotes.
+fn sqlite_message(error: &rusqlite::Error) -> String {
+    match error {
+        rusqlite::Error::SqlInputError { msg, .. } => one_line(msg),
+        other => one_line(other),
+    }
+}
+
 /// What went wrong in a migration, without the migration's SQL that the library's message
 /// quotes.
 fn migration_reason(error: &rusqlite_migration::Error) -> String {
     match error {
-        rusqlite_migration::Error::RusqliteError { err, .. } => one_line(err),
+        rusqlite_migration::Error::RusqliteError { err, .. } => sqlite_message(err),
         other => one_line(other),
     }
 }
@@ -420,6 +428,71 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_migration_is_one_line_without_its_sql() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.execute_batch("CREATE TABLE endpoints (x)").unwrap();
+        drop(conn);
+        let err = Store::open(dir.path(), StoreOptions::default()).err().unwrap();
+        let text = err.to_string();
+        assert!(matches!(err, StoreError::Migration { .. }), "{text}");
+        assert!(text.contains("table endpoints already exists"), "{text}");
+        assert!(text.contains(DB_FILE), "{text}");
+        assert!(!text.contains('\n') && text.len() < 400, "{text}");
+        assert!(!text.contains("CREATE"), "no SQL: {text}");
+        // Printed with its causes (as the CLI does), it stays that one line.
+        assert!(std::error::Error::source(&err).is_none());
+    }
+
+    #[test]
+    fn long_messages_become_one_short_line() {
+        let sql = format!("near \"x\":\n  CREATE TABLE t (\n\t{}\n)", "a, ".repeat(500));
+        let line = one_line(&sql);
+        assert!(!line.contains(['\n', '\t']), "{line}");
+        assert!(line.starts_with("near \"x\": CREATE TABLE t ( a, a,"), "{line}");
+        assert!(line.chars().count() <= MAX_MESSAGE + 1 && line.ends_with('…'), "{line}");
+        assert_eq!(one_line(&"ok  as\r\nit is"), "ok as it is");
+    }
+
+    /// Overwrites `count` pages from the middle of the database file on with garbage, as a
+    /// failing disk or a stray write would.
+    pub(crate) fn damage_middle_pages(db: &Path, count: u64) {
+        use std::io::{Seek, SeekFrom, Write};
+        let len = std::fs::metadata(db).unwrap().len();
+        let pages = len / PAGE_SIZE as u64;
+        assert!(pages > count * 4, "a store of {pages} pages is too small to damage its middle");
+        let mut file = std::fs::OpenOptions::new().write(true).open(db).unwrap();
+        file.seek(SeekFrom::Start(pages / 2 * PAGE_SIZE as u64)).unwrap();
+        file.write_all(&vec![0x5a; (count * PAGE_SIZE as u64) as usize]).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_store_that_fails_the_quick_check_gets_no_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+            let writer = store.writer().unwrap();
+            let body = "b".repeat(4096);
+            for n in 0..300 {
+                let d = search_tests::delivery(&format!("/d{n}"), &body);
+                writer.insert(d).await.unwrap();
+            }
+        }
+        // Everything in the database file itself, where the damage goes.
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+        drop(conn);
+        damage_middle_pages(&dir.path().join(DB_FILE), 4);
+
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let err = store.writer().err().unwrap();
+        let text = err.to_string();
+        assert!(matches!(err, StoreError::Damaged { .. }), "{text}");
+        assert!(text.contains(&dir.path().join(DB_FILE).display().to_string()), "{text}");
+        assert!(text.contains(".recover") && !text.contains('\n'), "{text}");
+    }
+
+    #[test]
     fn default_endpoints_exist_on_first_run() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
@@ -429,10 +502,11 @@ mod tests {
 }
 
 #[cfg(test)]
-mod search_tests {
+pub(crate) mod search_tests {
     use super::*;
 
-    fn delivery(path: &str, body: &str) -> NewDelivery {
+    /// A delivery to `path` with `body`, analysed as nothing in particular.
+    pub(in crate::store) fn delivery(path: &str, body: &str) -> NewDelivery {
         NewDelivery {
             received_at: 0,
             method: "POST".into(),
@@ -615,6 +689,69 @@ mod search_tests {
         let record = |id| store.read(|c| outbound::get(c, id)).unwrap().unwrap();
         assert_eq!(record(gone_replay).delivery_id, None, "the replay outlives its delivery");
         assert_eq!(record(kept_replay).delivery_id, Some(kept));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn searches_during_a_flood_leave_the_log_bounded() {
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let writer = store.writer().unwrap();
+        let wal = dir.path().join(format!("{DB_FILE}-wal"));
+        let done = Arc::new(AtomicBool::new(false));
+        let peak = Arc::new(AtomicU64::new(0));
+        let searches = Arc::new(AtomicU64::new(0));
+        let watcher = {
+            let (done, peak, wal) = (done.clone(), peak.clone(), wal.clone());
+            std::thread::spawn(move || {
+                while !done.load(Ordering::Acquire) {
+                    let len = std::fs::metadata(&wal).map_or(0, |m| m.len());
+                    peak.fetch_max(len, Ordering::AcqRel);
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            })
+        };
+        // Words found nowhere: every search reads every row the index has not reached yet.
+        let searchers: Vec<_> = (0..2)
+            .map(|_| {
+                let (done, searches, store) = (done.clone(), searches.clone(), store.clone());
+                std::thread::spawn(move || {
+                    let mut longest = Duration::ZERO;
+                    while !done.load(Ordering::Acquire) {
+                        let started = std::time::Instant::now();
+                        assert!(search(&store, "nowhere zzz").is_empty());
+                        longest = longest.max(started.elapsed());
+                        searches.fetch_add(1, Ordering::AcqRel);
+                    }
+                    longest
+                })
+            })
+            .collect();
+        let body = "y".repeat(2048);
+        let tasks: Vec<_> = (0..64)
+            .map(|t| {
+                let writer = writer.clone();
+                let body = body.clone();
+                tokio::spawn(async move {
+                    for n in 0..600 {
+                        writer.insert(delivery(&format!("/t{t}/{n}"), &body)).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        done.store(true, Ordering::Release);
+        watcher.join().unwrap();
+        let longest = searchers.into_iter().map(|s| s.join().unwrap()).max().unwrap();
+        let peak = peak.load(Ordering::Acquire);
+        let searches = searches.load(Ordering::Acquire);
+        eprintln!("log peak {} MiB over {searches} searches (longest {longest:?})", peak >> 20);
+        assert_eq!(store.count().unwrap(), 64 * 600);
+        assert!(searches > 0, "the searches ran alongside the flood");
+        let bound = checkpoint::MAX_LOG_BYTES as u64 + (8 << 20);
+        assert!(peak < bound, "the log stayed bounded while searches ran ({peak} bytes)");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

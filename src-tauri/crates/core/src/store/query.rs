@@ -15,7 +15,7 @@ const MAX_LIMIT: u32 = 10_000;
 /// Body bytes searched in rows not yet indexed (the index takes as much).
 const MAX_SEARCHED_BODY: usize = 64 * 1024;
 /// Ids of rows not yet indexed read per statement when searching them (see `recent_matches`).
-const SCAN_CHUNK: i64 = 256;
+const SCAN_CHUNK: i64 = 128;
 
 const SUMMARY_COLUMNS: &str = "d.id, d.received_at, d.method, d.path, d.query, d.endpoint_id,
     e.name, d.provider, d.content_type, d.body_size, d.body_sha256, d.body_stored,
@@ -189,12 +189,17 @@ fn recent_matches(
         let lower = upper.saturating_sub(SCAN_CHUNK).max(indexed_upto);
         let mut range = args.clone();
         range.extend([Value::Integer(lower), Value::Integer(upper)]);
-        let mut rows = stmt.query(rusqlite::params_from_iter(range))?;
-        while out.len() < limit {
-            let Some(row) = rows.next()? else { break };
-            let delivery = summary(row)?;
+        // Read first, match after: the transaction lasts only as long as SQLite's reading.
+        let rows = stmt.query_map(rusqlite::params_from_iter(range), |row| {
             let headers: Vec<u8> = row.get(AFTER_SUMMARY)?;
             let body: Option<Vec<u8>> = row.get(AFTER_SUMMARY + 1)?;
+            Ok((summary(row)?, headers, body))
+        })?;
+        let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        for (delivery, headers, body) in rows {
+            if out.len() == limit {
+                break;
+            }
             if matches_words(&words, &delivery, &headers, body.as_deref()) {
                 out.push(delivery);
             }
@@ -349,6 +354,43 @@ pub fn count(conn: &Connection) -> Result<u64> {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn rows_not_yet_indexed_are_searched_in_ranges_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::Store::open(dir.path(), Default::default()).unwrap();
+        let writer = store.writer().unwrap();
+        let count = SCAN_CHUNK * 5 + 17;
+        for n in 1..=count {
+            let body = if n % 7 == 0 { format!("alpha {n}") } else { "beta".to_owned() };
+            let d = super::super::search_tests::delivery(&format!("/d{n}"), &body);
+            writer.insert(d).await.unwrap();
+        }
+        let search = |text: &str, before_id, after, limit| {
+            let q = DeliveryQuery {
+                search: Some(text.into()),
+                before_id,
+                ..DeliveryQuery::default()
+            };
+            let found = store.read(|c| recent_matches(c, &q, after, limit)).unwrap();
+            found.into_iter().map(|d| d.id).collect::<Vec<_>>()
+        };
+        // As if nothing (or only the oldest rows) were indexed yet, whatever the index did.
+        let every_seventh = |from: i64, to: i64| (from..=to).rev().filter(|n| n % 7 == 0);
+        assert_eq!(search("alpha", None, 0, 10_000), every_seventh(1, count).collect::<Vec<_>>());
+        assert_eq!(
+            search("ALPH", None, 0, 20),
+            every_seventh(1, count).take(20).collect::<Vec<_>>(),
+            "the newest matches, as many as asked"
+        );
+        assert_eq!(
+            search("alpha", Some(500), 100, 10_000),
+            every_seventh(101, 499).collect::<Vec<_>>(),
+            "between the index's mark and the page's start"
+        );
+        assert_eq!(search("alpha 14", None, 0, 10), [147, 140, 14], "every word a prefix");
+        assert!(search("gamma", None, 0, 10).is_empty());
+    }
+
     #[test]
     fn search_text_becomes_prefix_terms() {
         assert_eq!(fts_query("evt_7f3").as_deref(), Some(r#""evt"* AND "7f3"*"#));
@@ -360,3 +402,4 @@ mod tests {
         assert_eq!(fts_query(" ;-) "), None);
     }
 }
+

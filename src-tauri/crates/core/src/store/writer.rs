@@ -904,6 +904,70 @@ mod tests {
         assert!(slept < Duration::from_secs(10), "woken by the last arrival, not the deadline");
     }
 
+    use super::super::search_tests::delivery;
+    use super::super::{DeliveryQuery, Store};
+
+    fn stored_paths(store: &Store) -> Vec<String> {
+        let all = DeliveryQuery { limit: Some(1000), ..DeliveryQuery::default() };
+        store.list(&all).unwrap().into_iter().map(|d| d.path).collect()
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_the_writer_fails_its_group_and_the_writer_starts_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Default::default()).unwrap();
+        let writer = store.writer().unwrap();
+        writer.insert(delivery("/before", "a")).await.unwrap();
+        writer.inject(&[Fault::Panic]);
+        let err = writer.insert(delivery("/lost", "b")).await.unwrap_err();
+        assert!(matches!(err, StoreError::WriterStopped), "{err}");
+        for n in 0..3 {
+            writer.insert(delivery(&format!("/after{n}"), "c")).await.unwrap();
+        }
+        assert_eq!(stored_paths(&store), ["/after2", "/after1", "/after0", "/before"]);
+    }
+
+    #[tokio::test]
+    async fn a_transient_failure_fails_that_commit_and_the_next_succeeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Default::default()).unwrap();
+        let writer = store.writer().unwrap();
+        let failures = [
+            (rusqlite::ffi::SQLITE_FULL, "full"),
+            (rusqlite::ffi::SQLITE_IOERR, "I/O"),
+            (rusqlite::ffi::SQLITE_BUSY, "locked"),
+            // Not expected to recover on the same connection: the writer starts over.
+            (rusqlite::ffi::SQLITE_CANTOPEN, "open"),
+            (rusqlite::ffi::SQLITE_READONLY, "readonly"),
+        ];
+        for (n, (code, words)) in failures.into_iter().enumerate() {
+            writer.inject(&[Fault::Sqlite(code)]);
+            let err = writer.insert(delivery(&format!("/lost{n}"), "x")).await.unwrap_err();
+            assert!(matches!(err, StoreError::Commit(_)), "{err}");
+            assert!(err.to_string().contains(words), "{err}");
+            writer.insert(delivery(&format!("/kept{n}"), "x")).await.unwrap();
+        }
+        let paths = stored_paths(&store);
+        assert_eq!(paths, ["/kept4", "/kept3", "/kept2", "/kept1", "/kept0"]);
+    }
+
+    #[tokio::test]
+    async fn a_commit_that_finds_the_store_corrupt_stops_acknowledging() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Default::default()).unwrap();
+        let writer = store.writer().unwrap();
+        writer.insert(delivery("/before", "a")).await.unwrap();
+        writer.inject(&[Fault::Sqlite(rusqlite::ffi::SQLITE_CORRUPT)]);
+        let err = writer.insert(delivery("/lost", "b")).await.unwrap_err();
+        assert!(err.to_string().contains("malformed"), "{err}");
+        for n in 0..3 {
+            let err = writer.insert(delivery(&format!("/refused{n}"), "c")).await.unwrap_err();
+            assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
+            assert!(err.to_string().contains(super::super::DB_FILE), "{err}");
+        }
+        assert_eq!(stored_paths(&store), ["/before"]);
+    }
+
     #[tokio::test]
     async fn a_delivery_announced_and_then_dropped_is_no_longer_waited_for() {
         let dir = tempfile::tempdir().unwrap();
