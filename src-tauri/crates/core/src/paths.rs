@@ -53,7 +53,10 @@ pub fn create_private_file(path: &Path) -> std::io::Result<File> {
 
 /// [`std::fs::write`], but the file is readable by its owner only (see
 /// [`create_private_file`]).
-pub fn write_private_file(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> std::io::Result<()> {
+pub fn write_private_file(
+    path: impl AsRef<Path>,
+    contents: impl AsRef<[u8]>,
+) -> std::io::Result<()> {
     let mut file = create_private_file(path.as_ref())?;
     file.write_all(contents.as_ref())?;
     file.flush()

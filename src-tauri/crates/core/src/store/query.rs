@@ -366,11 +366,8 @@ mod tests {
             writer.insert(d).await.unwrap();
         }
         let search = |text: &str, before_id, after, limit| {
-            let q = DeliveryQuery {
-                search: Some(text.into()),
-                before_id,
-                ..DeliveryQuery::default()
-            };
+            let q =
+                DeliveryQuery { search: Some(text.into()), before_id, ..DeliveryQuery::default() };
             let found = store.read(|c| recent_matches(c, &q, after, limit)).unwrap();
             found.into_iter().map(|d| d.id).collect::<Vec<_>>()
         };
@@ -402,4 +399,3 @@ mod tests {
         assert_eq!(fts_query(" ;-) "), None);
     }
 }
-

@@ -475,8 +475,9 @@ fn supervise(
             },
         };
         queue.gathering.waiting.store(false, Ordering::SeqCst);
-        let outcome =
-            std::panic::catch_unwind(AssertUnwindSafe(|| run(&mut current, &mut queue, events, &timer)));
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            run(&mut current, &mut queue, events, &timer)
+        }));
         match outcome {
             Ok(Stop::Closed) => {
                 current.finish();
@@ -494,7 +495,10 @@ fn supervise(
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
                 // The deliveries it was committing were answered 503 as their group unwound.
-                tracing::error!("the store's writer failed ({}); starting it over", one_line(&what));
+                tracing::error!(
+                    "the store's writer failed ({}); starting it over",
+                    one_line(&what)
+                );
             }
         }
         drop(current);
