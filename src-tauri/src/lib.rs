@@ -25,8 +25,11 @@ use crate::state::AppState;
 const DEFAULT_LISTEN: ([u8; 4], u16) = ([127, 0, 0, 1], 8787);
 
 pub fn run() {
+    // A log line that cannot be written is dropped, never a failure: a panic in the thread
+    // that logged it (the store's writer, say) would cost captures.
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| hookscope_core::logging::LogStderr)
+        .log_internal_errors(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )

@@ -67,7 +67,8 @@ pub async fn export_deliveries_to_file(
     let store = state.store.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let text = export::export(&store, &ids, format)?;
-        std::fs::write(&path, &text)?;
+        // Owner-only, like everything else Hookscope writes: exports hold captured payloads.
+        hookscope_core::paths::write_private_file(&path, &text)?;
         Ok::<_, export::ExportError>(text.len() as u64)
     })
     .await

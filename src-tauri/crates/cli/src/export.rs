@@ -46,7 +46,7 @@ pub fn run_export(args: ExportArgs) -> Result<()> {
     let text = export::export(&store, &args.ids, args.format)?;
     match &args.out {
         Some(path) => {
-            std::fs::write(path, &text)
+            hookscope_core::paths::write_private_file(path, &text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             let count =
                 if args.ids.is_empty() { "every".to_owned() } else { args.ids.len().to_string() };

@@ -192,8 +192,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A log line that cannot be written is dropped, never a failure (see `LogStderr`); nor is
+    // it reported on the same stderr that just failed.
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| hookscope_core::logging::LogStderr)
+        .log_internal_errors(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -202,7 +205,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("error: {}", term::line(&format!("{err:#}")));
+            // The exit status still tells the failure when stderr cannot.
+            let _ = writeln!(std::io::stderr(), "error: {}", term::line(&format!("{err:#}")));
             if err.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {

@@ -58,9 +58,18 @@ impl fmt::Debug for SecretBox {
 impl SecretBox {
     /// Finds or creates the data key for `data_dir`: an existing key file wins (it is what
     /// sealed the secrets there), then the keyring, then a new key file.
+    ///
+    /// Two processes opening a new data dir at once (the app and a CLI command on first run)
+    /// take turns under the data dir's lock, so both end up with the same key.
     pub fn open(data_dir: &Path) -> Result<Self, SecretsError> {
         let file = data_dir.join(KEY_FILE);
+        let _setup = crate::paths::lock_data_dir(data_dir).map_err(|source| {
+            SecretsError::KeyFile { path: data_dir.join(crate::paths::LOCK_FILE), source }
+        })?;
         if file.exists() {
+            // Written owner-only; one made readable by others since is tightened again.
+            crate::paths::restrict(&file, 0o600)
+                .map_err(|source| SecretsError::KeyFile { path: file.clone(), source })?;
             return Ok(Self::new(read_key_file(&file)?, key_file_source(&file)));
         }
         if std::env::var_os(NO_KEYRING_ENV).is_none_or(|v| v.is_empty()) {
@@ -214,6 +223,19 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert!(!format!("{again:?}").contains("key:"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_readable_by_others_is_tightened_on_open() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let sealed = key_file_box(dir.path()).seal(b"kept");
+        let path = dir.path().join(KEY_FILE);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let again = SecretBox::open(dir.path()).unwrap();
+        assert_eq!(again.unseal(&sealed).unwrap(), b"kept");
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }
 
     #[test]

@@ -3,11 +3,12 @@
 //! checkpoint it would run on the single writer, inside a commit, and every provider waiting
 //! on that commit would wait for it too. Here it runs beside the writer instead.
 
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -20,6 +21,15 @@ const INTERVAL: Duration = Duration::from_millis(100);
 /// quite does; so once it has copied most of a long log, the writer copies the last few pages
 /// itself, between two commits, and the log starts over.
 const RESTART_BYTES: i64 = 32 * 1024 * 1024;
+/// The longest the log may grow (64 MiB). Past it the writer restarts the log itself, waiting
+/// for the checkpoint thread and for readers to let it, before it commits anything more: the
+/// log stays bounded however fast deliveries come and however slow the disk is. The writer's
+/// connection also truncates a log file longer than this when the log starts over.
+pub(super) const MAX_LOG_BYTES: i64 = 64 * 1024 * 1024;
+/// How long the writer waits at most, with captures queued, for the log to start over.
+const BOUND_WAIT: Duration = Duration::from_secs(5);
+/// How long the writer waits for locks in one try, and between tries.
+const BOUND_RETRY: Duration = Duration::from_millis(10);
 /// Pages at most left for the writer to copy when it restarts the log.
 const RESTART_TAIL: i64 = 256;
 /// Copies in a row, at most, to bring what is left of a long log under [`RESTART_TAIL`].
@@ -30,6 +40,10 @@ const MAX_PASSES: usize = 8;
 pub(super) struct Checkpointer {
     nudge: mpsc::SyncSender<()>,
     restart: Arc<AtomicBool>,
+    /// The log file, whose length says how long the log has grown (see [`MAX_LOG_BYTES`]).
+    wal: PathBuf,
+    /// When [`Self::bound_log`] may try again after it could not restart the log.
+    retry_at: Cell<Option<Instant>>,
 }
 
 impl Checkpointer {
@@ -40,8 +54,9 @@ impl Checkpointer {
         let file = std::fs::OpenOptions::new()
             .write(true)
             .open(&path)
-            .map_err(|source| super::StoreError::File { path: path.clone(), source })?;
+            .map_err(|error| super::StoreError::File { path: path.clone(), error })?;
         let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let log_path = path.clone();
         let log = Log { conn, file, path, restart_pages: RESTART_BYTES / page_size.max(512) };
         let (nudge, rx) = mpsc::sync_channel(1);
         let restart = Arc::new(AtomicBool::new(false));
@@ -50,7 +65,9 @@ impl Checkpointer {
             .name("hookscope-checkpoint".into())
             .spawn(move || run(&log, &rx, &wanted))
             .map_err(|_| super::StoreError::WriterStopped)?;
-        Ok(Self { nudge, restart })
+        let mut wal = log_path.into_os_string();
+        wal.push("-wal");
+        Ok(Self { nudge, restart, wal: wal.into(), retry_at: Cell::new(None) })
     }
 
     /// Says the log has grown; many nudges before the thread wakes count as one.
@@ -73,6 +90,52 @@ impl Checkpointer {
         if let Err(err) = restarted.and(restored) {
             tracing::warn!("checkpoint failed: {err}");
         }
+    }
+}
+
+impl Checkpointer {
+    /// Called by the writer between commits: a log grown past [`MAX_LOG_BYTES`] (the thread
+    /// fell behind, or readers kept it from starting over) is copied back and restarted now,
+    /// waiting as long as it takes. Readers keep their transactions short, so the wait is
+    /// short too.
+    pub(super) fn bound_log(&self, writer: &Connection) {
+        // The file's length is the log's: the writer's connection truncates it to the bound
+        // when the log starts over, so only a log past the bound makes it longer.
+        let Ok(len) = std::fs::metadata(&self.wal).map(|m| m.len()) else {
+            return;
+        };
+        if len as i64 <= MAX_LOG_BYTES {
+            return;
+        }
+        if self.retry_at.get().is_some_and(|at| Instant::now() < at) {
+            return;
+        }
+        // A checkpoint that meets a reader still on an older snapshot gives up at once, and
+        // readers keep their transactions short: try again until they have moved on.
+        let deadline = Instant::now() + BOUND_WAIT;
+        let failed = loop {
+            let restarted = writer.busy_timeout(BOUND_RETRY).and_then(|()| {
+                writer.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0))
+            });
+            match restarted {
+                Ok(0) => break false,
+                Ok(_) if Instant::now() < deadline => std::thread::sleep(BOUND_RETRY),
+                Ok(_) => {
+                    tracing::warn!("the write-ahead log cannot start over: a reader holds it");
+                    break true;
+                }
+                Err(err) => {
+                    tracing::warn!("checkpoint failed: {err}");
+                    break true;
+                }
+            }
+        };
+        if let Err(err) = writer.busy_timeout(super::BUSY_TIMEOUT) {
+            tracing::warn!("checkpoint failed: {err}");
+        }
+        // A reader that outlasted the wait (another program's open transaction) costs
+        // captures that wait once a second at most.
+        self.retry_at.set(failed.then(|| Instant::now() + Duration::from_secs(1)));
     }
 }
 
@@ -119,7 +182,7 @@ fn copy_back(log: &Log, restart: &AtomicBool) -> Result<()> {
         if pages - before <= RESTART_TAIL || pass == MAX_PASSES {
             log.file
                 .sync_data()
-                .map_err(|source| super::StoreError::File { path: log.path.clone(), source })?;
+                .map_err(|error| super::StoreError::File { path: log.path.clone(), error })?;
             restart.store(true, Ordering::Release);
             return Ok(());
         }

@@ -16,6 +16,8 @@ const DEFAULT_LIMIT: u32 = 200;
 pub const MAX_LIST_LIMIT: u32 = 10_000;
 /// Body bytes searched in rows not yet indexed (the index takes as much).
 const MAX_SEARCHED_BODY: usize = 64 * 1024;
+/// Ids of rows not yet indexed read per statement when searching them (see `recent_matches`).
+const SCAN_CHUNK: i64 = 128;
 
 const SUMMARY_COLUMNS: &str = "d.id, d.received_at, d.method, d.path, d.query, d.endpoint_id,
     e.name, d.provider, d.content_type, d.body_size, d.body_sha256, d.body_stored,
@@ -158,6 +160,11 @@ fn select(
 
 /// Search over the rows the index has not reached, with the index's rule: every word the
 /// user typed starts some word of the delivery, ignoring case.
+///
+/// In a flood the index waits and these rows can be many. They are read newest first in
+/// ranges of [`SCAN_CHUNK`] ids, each range one statement and so one short read transaction
+/// of its own: a search never keeps the write-ahead log from starting over for longer than
+/// one range takes, however many rows it reads in all.
 fn recent_matches(
     conn: &Connection,
     q: &DeliveryQuery,
@@ -172,41 +179,67 @@ fn recent_matches(
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
-    let (filters, mut args) = filters(q);
-    args.push(Value::Integer(indexed_upto));
+    let (filters, args) = filters(q);
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, d.headers_raw, substr(d.body, 1, {MAX_SEARCHED_BODY})
          FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id
-         WHERE {filters} AND d.id > ? ORDER BY d.id DESC"
+         WHERE {filters} AND d.id > ? AND d.id <= ? ORDER BY d.id DESC"
     );
+    let newest: i64 =
+        conn.query_row("SELECT coalesce(max(id), 0) FROM deliveries", [], |r| r.get(0))?;
+    let mut upper = match q.before_id {
+        Some(before) => newest.min(before.saturating_sub(1)),
+        None => newest,
+    };
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
     let mut out = Vec::new();
-    while out.len() < limit {
-        let Some(row) = rows.next()? else { break };
-        let delivery = summary(row)?;
-        let headers: Vec<u8> = row.get(AFTER_SUMMARY)?;
-        let body: Option<Vec<u8>> = row.get(AFTER_SUMMARY + 1)?;
-        let mut text = format!(
-            "{} {}?{}\n",
-            delivery.method,
-            delivery.path,
-            delivery.query.as_deref().unwrap_or_default()
-        );
-        for (name, value) in headers::to_text_pairs(&headers::decode(&headers)) {
-            text.push_str(&format!("{name}: {value}\n"));
+    while out.len() < limit && upper > indexed_upto {
+        let lower = upper.saturating_sub(SCAN_CHUNK).max(indexed_upto);
+        let mut range = args.clone();
+        range.extend([Value::Integer(lower), Value::Integer(upper)]);
+        // Read first, match after: the transaction lasts only as long as SQLite's reading.
+        let rows = stmt.query_map(rusqlite::params_from_iter(range), |row| {
+            let headers: Vec<u8> = row.get(AFTER_SUMMARY)?;
+            let body: Option<Vec<u8>> = row.get(AFTER_SUMMARY + 1)?;
+            Ok((summary(row)?, headers, body))
+        })?;
+        let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        for (delivery, headers, body) in rows {
+            if out.len() == limit {
+                break;
+            }
+            if matches_words(&words, &delivery, &headers, body.as_deref()) {
+                out.push(delivery);
+            }
         }
-        if let Some(body) = body {
-            text.push_str(&String::from_utf8_lossy(&body));
-        }
-        let text = text.to_lowercase();
-        let tokens: Vec<&str> =
-            text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).collect();
-        if words.iter().all(|w| tokens.iter().any(|t| t.starts_with(w.as_str()))) {
-            out.push(delivery);
-        }
+        upper = lower;
     }
     Ok(out)
+}
+
+/// Whether every word starts some word of the delivery's path line, headers or body text.
+fn matches_words(
+    words: &[String],
+    delivery: &DeliverySummary,
+    headers: &[u8],
+    body: Option<&[u8]>,
+) -> bool {
+    let mut text = format!(
+        "{} {}?{}\n",
+        delivery.method,
+        delivery.path,
+        delivery.query.as_deref().unwrap_or_default()
+    );
+    for (name, value) in headers::to_text_pairs(&headers::decode(headers)) {
+        text.push_str(&format!("{name}: {value}\n"));
+    }
+    if let Some(body) = body {
+        text.push_str(&String::from_utf8_lossy(body));
+    }
+    let text = text.to_lowercase();
+    let tokens: Vec<&str> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).collect();
+    words.iter().all(|w| tokens.iter().any(|t| t.starts_with(w.as_str())))
 }
 
 /// Turns what the user typed into an FTS5 query: the words the index's tokenizer would see
@@ -338,6 +371,40 @@ pub fn count(conn: &Connection) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn rows_not_yet_indexed_are_searched_in_ranges_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::Store::open(dir.path(), Default::default()).unwrap();
+        let writer = store.writer().unwrap();
+        let count = SCAN_CHUNK * 5 + 17;
+        for n in 1..=count {
+            let body = if n % 7 == 0 { format!("alpha {n}") } else { "beta".to_owned() };
+            let d = super::super::search_tests::delivery(&format!("/d{n}"), &body);
+            writer.insert(d).await.unwrap();
+        }
+        let search = |text: &str, before_id, after, limit| {
+            let q =
+                DeliveryQuery { search: Some(text.into()), before_id, ..DeliveryQuery::default() };
+            let found = store.read(|c| recent_matches(c, &q, after, limit)).unwrap();
+            found.into_iter().map(|d| d.id).collect::<Vec<_>>()
+        };
+        // As if nothing (or only the oldest rows) were indexed yet, whatever the index did.
+        let every_seventh = |from: i64, to: i64| (from..=to).rev().filter(|n| n % 7 == 0);
+        assert_eq!(search("alpha", None, 0, 10_000), every_seventh(1, count).collect::<Vec<_>>());
+        assert_eq!(
+            search("ALPH", None, 0, 20),
+            every_seventh(1, count).take(20).collect::<Vec<_>>(),
+            "the newest matches, as many as asked"
+        );
+        assert_eq!(
+            search("alpha", Some(500), 100, 10_000),
+            every_seventh(101, 499).collect::<Vec<_>>(),
+            "between the index's mark and the page's start"
+        );
+        assert_eq!(search("alpha 14", None, 0, 10), [147, 140, 14], "every word a prefix");
+        assert!(search("gamma", None, 0, 10).is_empty());
+    }
 
     #[test]
     fn search_text_becomes_prefix_terms() {

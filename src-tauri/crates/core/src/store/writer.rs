@@ -9,17 +9,25 @@
 //! it to keep pace. In a flood indexing waits for the flood to end, so the flood is taken at
 //! full speed and rows pruned before their turn are never indexed at all. Searches cover the
 //! rows not yet indexed on their own (see `query::list`).
+//!
+//! The writer is supervised: a commit that fails answers its group with the error (the
+//! listener answers 503) and the next commit tries again, so a full disk or a lock held too
+//! long costs only the deliveries that arrived meanwhile. A panic, or an error that leaves the
+//! connection in doubt, starts the writer over on a new connection; a store found corrupt is
+//! acknowledged into no more.
 
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::checkpoint::Checkpointer;
-use super::{DeliverySummary, NewDelivery, Result, StoreError, headers};
+use super::checkpoint::{self, Checkpointer};
+use super::{DeliverySummary, NewDelivery, Result, StoreError, SyncMode, headers, one_line};
 
 /// The most deliveries one transaction takes, so one group never delays the next too long.
 const MAX_GROUP: usize = 512;
@@ -47,7 +55,113 @@ const MAX_PRUNE_LAG: u64 = 5_000;
 /// Rows such a commit prunes for each row it adds, so the lag shrinks even in a flood.
 const PRUNE_PER_INSERT: u64 = 2;
 
+/// The first pause before the writer starts over after a failure soon after the last one.
+const FIRST_PAUSE: Duration = Duration::from_millis(50);
+/// The longest such pause: deliveries queued meanwhile wait at most this long for an answer.
+const LONGEST_PAUSE: Duration = Duration::from_secs(1);
+/// A writer that ran this long without starting over starts over again without a pause.
+const STEADY: Duration = Duration::from_secs(5);
+
 pub(super) const INDEXED_UPTO: &str = "fts_indexed_upto";
+
+/// How the writer opens its connection; again after a failure.
+pub(super) struct Setup {
+    pub path: PathBuf,
+    pub sync: SyncMode,
+    pub retention: u64,
+}
+
+/// The writer's connection and what goes with it; replaced whole when the writer starts over.
+struct Session {
+    conn: Connection,
+    checkpointer: Checkpointer,
+    background: Background,
+}
+
+impl Setup {
+    fn open(&self) -> Result<Session> {
+        let conn = super::open_connection(&self.path)?;
+        let sync = match self.sync {
+            SyncMode::Normal => "NORMAL",
+            SyncMode::Full => "FULL",
+        };
+        conn.pragma_update(None, "synchronous", sync)?;
+        // Enough for the pages a group of deliveries touches. Not more: every commit that
+        // split a page scans the whole cache's hash table (SQLite renumbers split pages through
+        // a page number far past the end of the file, and the end of the transaction drops
+        // every cached page past the end), so a bigger cache costs each commit more.
+        conn.pragma_update(None, "cache_size", -super::WRITER_CACHE_KIB)?;
+        // Checkpoints run on a thread of their own, never inside the writer's commits.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // A log that grew long once (a checkpoint held up) shrinks back when it starts over.
+        conn.pragma_update(None, "journal_size_limit", checkpoint::MAX_LOG_BYTES)?;
+        // Enforcing foreign keys costs a lookup in every referring table per row inserted or
+        // pruned; the writer keeps them itself (see `writer::prune`).
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let background = Background::load(&conn, self.retention)?;
+        let checkpointer = Checkpointer::start(self.path.clone())?;
+        Ok(Session { conn, checkpointer, background })
+    }
+
+    fn damaged(&self, reason: String) -> StoreError {
+        StoreError::Damaged { path: self.path.clone(), reason }
+    }
+}
+
+/// SQLite's quick check (every page and index entry readable and well formed, without
+/// matching indexes to their tables): a store damaged on disk is refused before anything is
+/// acknowledged into it.
+fn check_integrity(setup: &Setup, conn: &Connection) -> Result<()> {
+    let verdict = conn.query_row("PRAGMA quick_check(1)", [], |r| r.get::<_, String>(0));
+    match verdict {
+        Ok(ok) if ok == "ok" => Ok(()),
+        Ok(problem) => Err(setup.damaged(one_line(&problem))),
+        Err(err) => Err(setup.damaged(one_line(&err))),
+    }
+}
+
+/// What a failed commit or background slice means for the writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// This attempt failed (a full disk, an I/O error, a lock held too long); the next one
+    /// may well succeed on the same connection.
+    Transient,
+    /// The connection is in doubt (a transaction it could not roll back, an error SQLite
+    /// does not expect to recover from): start over on a new one.
+    Reopen,
+    /// The store is corrupt: acknowledge nothing more into it.
+    Damaged,
+}
+
+impl Failure {
+    fn of(err: &StoreError, conn: &Connection) -> Self {
+        match err.sqlite_code() {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Self::Damaged,
+            _ if !conn.is_autocommit() => Self::Reopen,
+            Some(
+                ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::DiskFull
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::OperationInterrupted
+                | ErrorCode::ConstraintViolation
+                | ErrorCode::TooBig,
+            ) => Self::Transient,
+            Some(_) => Self::Reopen,
+            None => Self::Transient,
+        }
+    }
+}
+
+/// Why [`run`] returned.
+enum Stop {
+    /// Every sender has gone.
+    Closed,
+    /// Start over on a new connection.
+    Reopen,
+    /// The store is corrupt; the error to answer everything with from now on.
+    Damaged(StoreError),
+}
 
 /// A delivery with what can be computed before it reaches the writer thread.
 struct Prepared {
@@ -77,6 +191,17 @@ struct Gathering {
     waiting: AtomicBool,
     /// The writer thread, which sets it before it first sleeps.
     writer: std::sync::OnceLock<std::thread::Thread>,
+    /// Failures the next commits meet, for tests of the supervision.
+    #[cfg(test)]
+    faults: std::sync::Mutex<std::collections::VecDeque<Fault>>,
+}
+
+/// A failure a test makes the next commit meet.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Fault {
+    Panic,
+    Sqlite(std::ffi::c_int),
 }
 
 impl Gathering {
@@ -94,21 +219,25 @@ impl Gathering {
 }
 
 impl Writer {
-    pub(super) fn start(
-        conn: Connection,
-        checkpointer: Checkpointer,
-        events: broadcast::Sender<DeliverySummary>,
-        retention: u64,
-    ) -> Result<Self> {
+    /// Opens the writer's connection, checks the store's integrity and starts the thread.
+    pub(super) fn start(setup: Setup, events: broadcast::Sender<DeliverySummary>) -> Result<Self> {
+        let session = setup.open()?;
+        check_integrity(&setup, &session.conn)?;
         let (tx, rx) = mpsc::channel(4 * MAX_GROUP);
-        let state = Background::load(&conn, retention)?;
         let gathering = Arc::new(Gathering::default());
         let queue = Queue { rx, gathering: gathering.clone() };
         std::thread::Builder::new()
             .name("hookscope-writer".into())
-            .spawn(move || run(conn, queue, &checkpointer, events, state))
+            .spawn(move || supervise(&setup, session, queue, &events))
             .map_err(|_| StoreError::WriterStopped)?;
         Ok(Self { tx, gathering })
+    }
+
+    /// Makes the next commits meet `faults`, in order.
+    #[cfg(test)]
+    pub(super) fn inject(&self, faults: &[Fault]) {
+        let mut queued = self.gathering.faults.lock().unwrap_or_else(|e| e.into_inner());
+        queued.extend(faults.iter().copied());
     }
 
     /// Stores a delivery and returns once it is committed.
@@ -203,36 +332,29 @@ impl Background {
     }
 
     /// One slice of at most `slice` rows of each kind of background work.
-    fn step(&mut self, conn: &mut Connection, slice: u64) {
-        self.prune_step(conn, slice);
-        self.index_step(conn, slice);
+    fn step(&mut self, conn: &mut Connection, slice: u64) -> Result<()> {
+        self.prune_step(conn, slice)?;
+        self.index_step(conn, slice)
     }
 
-    /// Prunes up to `slice` of the rows past retention; errors are logged, and the slice
-    /// retried later.
-    fn prune_step(&mut self, conn: &mut Connection, slice: u64) {
+    /// Prunes up to `slice` of the rows past retention.
+    fn prune_step(&mut self, conn: &mut Connection, slice: u64) -> Result<()> {
         if self.prune_lag() > 0 {
             let count = self.prune_lag().min(slice);
-            let pruned = immediate(conn).and_then(|tx| {
-                let removed = prune(&tx, count, self.indexed_upto)?;
-                tx.commit()?;
-                Ok(removed)
-            });
-            match pruned {
-                Ok(removed) => self.stored = self.stored.saturating_sub(removed),
-                Err(err) => tracing::warn!("pruning old deliveries failed: {err}"),
-            }
+            let tx = immediate(conn)?;
+            let removed = prune(&tx, count, self.indexed_upto)?;
+            tx.commit()?;
+            self.stored = self.stored.saturating_sub(removed);
         }
+        Ok(())
     }
 
     /// Indexes up to `slice` rows for search; rows pruned before their turn are skipped.
-    fn index_step(&mut self, conn: &mut Connection, slice: u64) {
+    fn index_step(&mut self, conn: &mut Connection, slice: u64) -> Result<()> {
         if self.index_lag() > 0 {
-            match index(conn, self.indexed_upto, slice) {
-                Ok(upto) => self.indexed_upto = upto,
-                Err(err) => tracing::warn!("indexing deliveries for search failed: {err}"),
-            }
+            self.indexed_upto = index(conn, self.indexed_upto, slice)?;
         }
+        Ok(())
     }
 }
 
@@ -273,6 +395,19 @@ struct Queue {
 }
 
 impl Queue {
+    /// Answers everything queued now with `err`; false when every sender has gone.
+    fn refuse_queued(&mut self, err: impl Fn() -> StoreError) -> bool {
+        loop {
+            match self.rx.try_recv() {
+                Ok((_, done)) => {
+                    let _ = done.send(Err(err()));
+                }
+                Err(mpsc::error::TryRecvError::Empty) => return true,
+                Err(mpsc::error::TryRecvError::Disconnected) => return false,
+            }
+        }
+    }
+
     /// Adds what is queued to `group`; while deliveries are announced as coming, waits for
     /// them until `deadline`, asleep until the last of them is queued rather than woken by
     /// each. Each commit writes the pages it touches whatever its size, so under load one
@@ -300,12 +435,13 @@ impl Queue {
     }
 }
 
-fn run(
-    mut conn: Connection,
+/// Runs the writer, starting it over after a panic or on a connection in doubt, until every
+/// sender has gone.
+fn supervise(
+    setup: &Setup,
+    session: Session,
     mut queue: Queue,
-    checkpointer: &Checkpointer,
-    events: broadcast::Sender<DeliverySummary>,
-    mut background: Background,
+    events: &broadcast::Sender<DeliverySummary>,
 ) {
     // Before any gathering sleeps, so the last delivery announced can always wake it.
     let _ = queue.gathering.writer.set(std::thread::current());
@@ -314,6 +450,87 @@ fn run(
         tracing::error!("the store's writer cannot start its timer");
         return;
     };
+    let mut session = Some(session);
+    let mut pause = Duration::ZERO;
+    loop {
+        let started = Instant::now();
+        let mut current = match session.take() {
+            Some(current) => current,
+            None => match setup.open() {
+                Ok(current) => current,
+                Err(err) if Failure::of_open(&err) == Failure::Damaged => {
+                    refuse_all(&mut queue, setup, &err);
+                    return;
+                }
+                Err(err) => {
+                    tracing::error!("the store's writer cannot reopen the store: {err}");
+                    // Whatever is queued would wait for the store to come back: answer it.
+                    if !queue.refuse_queued(|| StoreError::Commit(err.to_string())) {
+                        return;
+                    }
+                    pause = next_pause(pause);
+                    std::thread::sleep(pause);
+                    continue;
+                }
+            },
+        };
+        queue.gathering.waiting.store(false, Ordering::SeqCst);
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            run(&mut current, &mut queue, events, &timer)
+        }));
+        match outcome {
+            Ok(Stop::Closed) => {
+                current.finish();
+                return;
+            }
+            Ok(Stop::Damaged(err)) => {
+                refuse_all(&mut queue, setup, &err);
+                return;
+            }
+            Ok(Stop::Reopen) => {}
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                // The deliveries it was committing were answered 503 as their group unwound.
+                tracing::error!(
+                    "the store's writer failed ({}); starting it over",
+                    one_line(&what)
+                );
+            }
+        }
+        drop(current);
+        // Starting over and failing at once again is not repeated in a tight loop.
+        pause = if started.elapsed() < STEADY { next_pause(pause) } else { Duration::ZERO };
+        std::thread::sleep(pause);
+    }
+}
+
+fn next_pause(pause: Duration) -> Duration {
+    (pause * 2).clamp(FIRST_PAUSE, LONGEST_PAUSE)
+}
+
+/// Answers everything queued from now on with the store's damage, until every sender is gone.
+fn refuse_all(queue: &mut Queue, setup: &Setup, err: &StoreError) {
+    let reason = match err {
+        StoreError::Damaged { reason, .. } => reason.clone(),
+        other => one_line(other),
+    };
+    tracing::error!("{}", setup.damaged(reason.clone()));
+    while let Some((_, done)) = queue.rx.blocking_recv() {
+        let _ = done.send(Err(setup.damaged(reason.clone())));
+    }
+}
+
+fn run(
+    session: &mut Session,
+    queue: &mut Queue,
+    events: &broadcast::Sender<DeliverySummary>,
+    timer: &tokio::runtime::Runtime,
+) -> Stop {
+    let Session { conn, checkpointer, background } = session;
     let mut group = Vec::with_capacity(MAX_GROUP);
     let mut last_commit = Instant::now();
     let mut rate = Rate::default();
@@ -327,9 +544,14 @@ fn run(
                 let quiet_for = QUIET.saturating_sub(last_commit.elapsed());
                 match timer.block_on(async { tokio::time::timeout(quiet_for, rx.recv()).await }) {
                     Ok(Some(job)) => job,
-                    Ok(None) => break,
+                    Ok(None) => return Stop::Closed,
                     Err(_) => {
-                        background.step(&mut conn, SLICE);
+                        let stepped = background.step(conn, SLICE);
+                        if let Some(stop) = after_background(stepped, conn) {
+                            return stop;
+                        }
+                        // Failed or not, the next slice waits for another quiet moment.
+                        last_commit = Instant::now();
                         checkpointer.nudge();
                         continue;
                     }
@@ -337,14 +559,27 @@ fn run(
             }
             Err(mpsc::error::TryRecvError::Empty) => match rx.blocking_recv() {
                 Some(job) => job,
-                None => break,
+                None => return Stop::Closed,
             },
-            Err(mpsc::error::TryRecvError::Disconnected) => break,
+            Err(mpsc::error::TryRecvError::Disconnected) => return Stop::Closed,
         };
         group.push(first);
         queue.gather(&mut group, Instant::now() + GATHER);
         rate.add(group.len() as u64);
-        match commit(&mut conn, &mut group, &mut background) {
+        #[cfg(test)]
+        let fault = queue.gathering.faults.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+        #[cfg(test)]
+        let committed = match fault {
+            Some(Fault::Panic) => panic!("a fault injected by a test"),
+            Some(Fault::Sqlite(code)) => Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(code),
+                None,
+            ))),
+            None => commit(conn, &mut group, background),
+        };
+        #[cfg(not(test))]
+        let committed = commit(conn, &mut group, background);
+        match committed {
             Ok(summaries) => {
                 for ((_, done), summary) in group.drain(..).zip(summaries) {
                     // Nobody watching (a headless `serve`): no copy to announce.
@@ -356,27 +591,65 @@ fn run(
             }
             Err(err) => {
                 tracing::error!("commit of {} deliveries failed: {err}", group.len());
-                let message = err.to_string();
+                let message = one_line(&err);
                 for (_, done) in group.drain(..) {
                     let _ = done.send(Err(StoreError::Commit(message.clone())));
+                }
+                match Failure::of(&err, conn) {
+                    Failure::Transient => {}
+                    Failure::Reopen => return Stop::Reopen,
+                    Failure::Damaged => return Stop::Damaged(err),
                 }
             }
         }
         last_commit = Instant::now();
         if last_commit >= next_busy_step && rate.per_second() < INDEX_BELOW_RATE {
-            background.index_step(&mut conn, INDEX_SLICE);
+            let stepped = background.index_step(conn, INDEX_SLICE);
+            if let Some(stop) = after_background(stepped, conn) {
+                return stop;
+            }
             // Leave the next stretch to captures: background work gets at most its share.
             next_busy_step = Instant::now() + last_commit.elapsed() * (BUSY_SHARE - 1);
         }
-        checkpointer.restart_if_due(&conn);
+        checkpointer.restart_if_due(conn);
+        checkpointer.bound_log(conn);
         checkpointer.nudge();
     }
-    // Leave nothing for the next start to catch up on when stopping cleanly.
-    while background.pending() {
-        let before = (background.stored, background.indexed_upto);
-        background.step(&mut conn, SLICE);
-        if before == (background.stored, background.indexed_upto) {
-            break;
+}
+
+/// A failed background slice is logged and tried again later, unless the store is corrupt or
+/// the connection in doubt.
+fn after_background(stepped: Result<()>, conn: &Connection) -> Option<Stop> {
+    let err = stepped.err()?;
+    match Failure::of(&err, conn) {
+        Failure::Damaged => return Some(Stop::Damaged(err)),
+        Failure::Reopen if !conn.is_autocommit() => return Some(Stop::Reopen),
+        _ => tracing::warn!("indexing or pruning deliveries failed: {err}"),
+    }
+    None
+}
+
+impl Session {
+    /// Leaves nothing for the next start to catch up on when stopping cleanly.
+    fn finish(&mut self) {
+        let Self { conn, background, .. } = self;
+        while background.pending() {
+            let before = (background.stored, background.indexed_upto);
+            if background.step(conn, SLICE).is_err()
+                || before == (background.stored, background.indexed_upto)
+            {
+                break;
+            }
+        }
+    }
+}
+
+impl Failure {
+    /// What an error opening the writer's connection means.
+    fn of_open(err: &StoreError) -> Self {
+        match err.sqlite_code() {
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => Self::Damaged,
+            _ => Self::Reopen,
         }
     }
 }
@@ -640,6 +913,70 @@ mod tests {
         gathering.arrived();
         let slept = writer.join().unwrap();
         assert!(slept < Duration::from_secs(10), "woken by the last arrival, not the deadline");
+    }
+
+    use super::super::search_tests::delivery;
+    use super::super::{DeliveryQuery, Store};
+
+    fn stored_paths(store: &Store) -> Vec<String> {
+        let all = DeliveryQuery { limit: Some(1000), ..DeliveryQuery::default() };
+        store.list(&all).unwrap().into_iter().map(|d| d.path).collect()
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_the_writer_fails_its_group_and_the_writer_starts_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Default::default()).unwrap();
+        let writer = store.writer().unwrap();
+        writer.insert(delivery("/before", "a")).await.unwrap();
+        writer.inject(&[Fault::Panic]);
+        let err = writer.insert(delivery("/lost", "b")).await.unwrap_err();
+        assert!(matches!(err, StoreError::WriterStopped), "{err}");
+        for n in 0..3 {
+            writer.insert(delivery(&format!("/after{n}"), "c")).await.unwrap();
+        }
+        assert_eq!(stored_paths(&store), ["/after2", "/after1", "/after0", "/before"]);
+    }
+
+    #[tokio::test]
+    async fn a_transient_failure_fails_that_commit_and_the_next_succeeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Default::default()).unwrap();
+        let writer = store.writer().unwrap();
+        let failures = [
+            (rusqlite::ffi::SQLITE_FULL, "full"),
+            (rusqlite::ffi::SQLITE_IOERR, "I/O"),
+            (rusqlite::ffi::SQLITE_BUSY, "locked"),
+            // Not expected to recover on the same connection: the writer starts over.
+            (rusqlite::ffi::SQLITE_CANTOPEN, "open"),
+            (rusqlite::ffi::SQLITE_READONLY, "readonly"),
+        ];
+        for (n, (code, words)) in failures.into_iter().enumerate() {
+            writer.inject(&[Fault::Sqlite(code)]);
+            let err = writer.insert(delivery(&format!("/lost{n}"), "x")).await.unwrap_err();
+            assert!(matches!(err, StoreError::Commit(_)), "{err}");
+            assert!(err.to_string().contains(words), "{err}");
+            writer.insert(delivery(&format!("/kept{n}"), "x")).await.unwrap();
+        }
+        let paths = stored_paths(&store);
+        assert_eq!(paths, ["/kept4", "/kept3", "/kept2", "/kept1", "/kept0"]);
+    }
+
+    #[tokio::test]
+    async fn a_commit_that_finds_the_store_corrupt_stops_acknowledging() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Default::default()).unwrap();
+        let writer = store.writer().unwrap();
+        writer.insert(delivery("/before", "a")).await.unwrap();
+        writer.inject(&[Fault::Sqlite(rusqlite::ffi::SQLITE_CORRUPT)]);
+        let err = writer.insert(delivery("/lost", "b")).await.unwrap_err();
+        assert!(err.to_string().contains("malformed"), "{err}");
+        for n in 0..3 {
+            let err = writer.insert(delivery(&format!("/refused{n}"), "c")).await.unwrap_err();
+            assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
+            assert!(err.to_string().contains(super::super::DB_FILE), "{err}");
+        }
+        assert_eq!(stored_paths(&store), ["/before"]);
     }
 
     #[tokio::test]
