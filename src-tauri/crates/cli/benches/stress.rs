@@ -236,6 +236,13 @@ impl Server {
         status_field(&self.status()?, "VmHWM:")
     }
 
+    /// The soft open-file limit `serve` runs with (it may have raised it itself).
+    fn nofile(&self) -> Option<u64> {
+        let limits = std::fs::read_to_string(format!("/proc/{}/limits", self.child.id())).ok()?;
+        let line = limits.lines().find(|line| line.starts_with("Max open files"))?;
+        line.trim_start_matches("Max open files").split_whitespace().next()?.parse().ok()
+    }
+
     /// Open file descriptors.
     fn fds(&self) -> Option<u64> {
         let dir = std::fs::read_dir(format!("/proc/{}/fd", self.child.id())).ok()?;
@@ -599,6 +606,7 @@ async fn slow_bodies(settings: &Settings) -> Result<String> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let opened = holders.opened.load(Ordering::Relaxed);
     let fds = server.fds();
+    let nofile = server.nofile();
 
     // Ordinary deliveries on a fixed schedule, each on a new connection.
     let interval = Duration::from_millis(100);
@@ -632,7 +640,7 @@ async fn slow_bodies(settings: &Settings) -> Result<String> {
         && max.is_some_and(|max| max < TARGET_LATENCY);
     Ok(format!(
         "slow bodies ({} connections, 1 byte every {} s): {} opened, {} still open after {} s, \
-         serve holds {} fds\n  ordinary POST latency while held: p50 {}  p99 {}  max {}  \
+         serve holds {} fds (its limit: {})\n  ordinary POST latency while held: p50 {}  p99 {}  max {}  \
          ({} sent at 10/s: {}; target all answered, max < {} s: {}){}",
         grouped(n as u64),
         TRICKLE_EVERY.as_secs(),
@@ -640,6 +648,7 @@ async fn slow_bodies(settings: &Settings) -> Result<String> {
         grouped(still_open),
         seconds(held_for),
         fds.map_or("?".to_owned(), grouped),
+        nofile.map_or("?".to_owned(), grouped),
         percentile(&latencies, 0.50),
         percentile(&latencies, 0.99),
         max.map_or("-".to_owned(), millis),
