@@ -353,3 +353,19 @@ fn processes_opening_a_new_data_dir_at_once_all_succeed() {
         assert!(serve.terminate().success());
     }
 }
+
+#[test]
+fn a_clean_stop_leaves_no_write_ahead_log_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Proc::serve(serve_command(dir.path()));
+    // Enough deliveries, with bodies, that the log holds many pages when the stop comes.
+    let body = vec![b'x'; 16 * 1024];
+    for _ in 0..200 {
+        assert_eq!(serve.post("/fleiko", &body).0, 200);
+    }
+    assert!(serve.terminate().success());
+    let wal = companion(&dir.path().join("hookscope.db"), "-wal");
+    let left = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert_eq!(left, 0, "{} bytes of log left after a clean stop", left);
+    assert_eq!(stored(dir.path()).len(), 200);
+}

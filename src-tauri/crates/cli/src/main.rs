@@ -321,6 +321,13 @@ async fn serve(
     let _tunnel = tunnel.start(&registry, listener.handle(), overrides);
     tracing::info!("capturing into {}", registry.store().path().display());
     listener.run(shutdown_signal()).await;
+    // A clean stop leaves no write-ahead log behind, however long a flood made it.
+    let store = registry.store().clone();
+    match tokio::task::spawn_blocking(move || store.truncate_log()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::warn!("the write-ahead log was not emptied: {err}"),
+        Err(_) => tracing::warn!("the write-ahead log was not emptied"),
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -286,6 +286,13 @@ impl Store {
         out
     }
 
+    /// Copies the write-ahead log into the database and empties it, so a store left alone
+    /// (after `serve` stops) keeps no log beside it. Waits for readers to finish, up to the
+    /// busy timeout.
+    pub fn truncate_log(&self) -> Result<()> {
+        self.read(|c| Ok(c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?))
+    }
+
     pub fn list(&self, q: &DeliveryQuery) -> Result<Vec<DeliverySummary>> {
         self.read(|c| query::list(c, q))
     }
