@@ -160,38 +160,71 @@ fn read_some(stream: &mut TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 pub fn read_response(stream: &mut TcpStream) -> std::io::Result<RawResponse> {
+    // Never reads past this response: a pipelined one behind it stays for the next call.
     let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break pos + 4;
-        }
-        let n = read_some(stream, &mut chunk)?;
-        if n == 0 {
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if read_some(stream, &mut byte)? == 0 {
             return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed"));
         }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
     let mut lines = head.split("\r\n");
     let status = lines.next().unwrap_or_default().split(' ').nth(1).unwrap_or("0").parse().unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
         .collect();
-    let len: usize = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .map_or(0, |(_, v)| v.parse().unwrap());
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < len {
-        let n = read_some(stream, &mut chunk)?;
+    let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name));
+    let body = if header("transfer-encoding").is_some_and(|(_, v)| v.contains("chunked")) {
+        let mut body = Vec::new();
+        loop {
+            let line = read_line(stream)?;
+            let size = line.split(';').next().unwrap_or_default().trim();
+            let size = usize::from_str_radix(size, 16).unwrap_or(0);
+            if size == 0 {
+                // Trailers, up to the empty line.
+                while !read_line(stream)?.is_empty() {}
+                break body;
+            }
+            body.extend(read_exactly(stream, size)?);
+            read_line(stream)?;
+        }
+    } else {
+        let len = header("content-length").map_or(0, |(_, v)| v.parse().unwrap());
+        read_exactly(stream, len)?
+    };
+    Ok(RawResponse { status, headers, body })
+}
+
+/// Up to `len` bytes, fewer only when the peer closes first.
+fn read_exactly(stream: &mut TcpStream, len: usize) -> std::io::Result<Vec<u8>> {
+    let mut body = vec![0u8; len];
+    let mut filled = 0;
+    while filled < len {
+        let n = read_some(stream, &mut body[filled..])?;
         if n == 0 {
             break;
         }
-        body.extend_from_slice(&chunk[..n]);
+        filled += n;
     }
-    Ok(RawResponse { status, headers, body })
+    body.truncate(filled);
+    Ok(body)
+}
+
+/// One CRLF-terminated line, without its end.
+fn read_line(stream: &mut TcpStream) -> std::io::Result<String> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\r\n") {
+        if read_some(stream, &mut byte)? == 0 {
+            break;
+        }
+        line.push(byte[0]);
+    }
+    line.truncate(line.len().saturating_sub(2));
+    Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
 /// POSTs `body` with headers on a fresh connection.
