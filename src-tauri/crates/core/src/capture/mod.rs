@@ -341,29 +341,19 @@ fn serve_connection<S>(
         None => tracing::debug!("connection from {remote} closed to make room"),
     };
     // Tunnelled connections have no graceful drain: the tunnel closes them anyway.
-    match graceful {
-        Some(graceful) => {
-            let conn = graceful.watch(conn);
-            tokio::spawn(async move {
-                let result = tokio::select! {
-                    result = conn => Some(result),
-                    () = admission.slot.evicted() => None,
-                };
-                end(result);
-                drop(admission);
-            });
-        }
-        None => {
-            tokio::spawn(async move {
-                let result = tokio::select! {
-                    result = conn => Some(result),
-                    () = admission.slot.evicted() => None,
-                };
-                end(result);
-                drop(admission);
-            });
-        }
-    }
+    let conn: std::pin::Pin<Box<dyn Future<Output = Result<(), hyper::Error>> + Send>> =
+        match graceful {
+            Some(graceful) => Box::pin(graceful.watch(conn)),
+            None => Box::pin(conn),
+        };
+    tokio::spawn(async move {
+        let result = tokio::select! {
+            result = conn => Some(result),
+            () = admission.slot.evicted() => None,
+        };
+        end(result);
+        drop(admission);
+    });
 }
 
 fn app(state: Arc<CaptureState>) -> Router {
