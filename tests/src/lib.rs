@@ -39,6 +39,14 @@ pub fn cli_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .unwrap()
 }
 
+/// Sets an endpoint's one secret through `endpoint set-secrets`, as a user would.
+pub fn set_secret(data: &Path, endpoint: &str, secret: &str) {
+    let data = data.to_str().unwrap();
+    let args = ["endpoint", "set-secrets", endpoint, "--data-dir", data, "--secret-env", "S"];
+    let out = cli_with_env(&args, &[("S", secret)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// `hookscope-cli show ID --data-dir D` with extra args, stdout when it succeeded.
 pub fn show(data_dir: &Path, id: u64, extra: &[&str]) -> Vec<u8> {
     let id = id.to_string();

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use hookscope_e2e::{Serve, cli, cli_with_env, hmac_hex, list_json, post, show};
+use hookscope_e2e::{Serve, cli, cli_with_env, hmac_hex, list_json, post, set_secret, show};
 
 fn text(out: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
@@ -192,22 +192,6 @@ fn raw_header(raw: &[u8], name: &str) -> Vec<(String, String)> {
         .filter(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(n, v)| (n.to_owned(), v.trim().to_owned()))
         .collect()
-}
-
-fn set_secret(data: &Path, endpoint: &str, secret: &str) {
-    let out = cli_with_env(
-        &[
-            "endpoint",
-            "set-secrets",
-            endpoint,
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--secret-env",
-            "S",
-        ],
-        &[("S", secret)],
-    );
-    assert!(out.status.success(), "{}", text(&out));
 }
 
 /// Replays `id` re-signed with `body_file` as the body; the raw request the receiver got and

@@ -8,28 +8,14 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hookscope_e2e::{RefusedPort, Serve, cli, cli_with_env, fleiko_headers, list_json, post};
+use hookscope_e2e::{
+    RefusedPort, Serve, cli, cli_with_env, fleiko_headers, list_json, post, set_secret,
+};
 
 const SECRET: &str = "whsec_replay_test";
 
 fn now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
-fn set_secret(data: &Path, endpoint: &str, secret: &str) {
-    let out = cli_with_env(
-        &[
-            "endpoint",
-            "set-secrets",
-            endpoint,
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--secret-env",
-            "S",
-        ],
-        &[("S", secret)],
-    );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 fn post_with(serve: &Serve, path: &str, headers: &[(String, String)], body: &str) -> u64 {

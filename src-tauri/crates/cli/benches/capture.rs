@@ -33,12 +33,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use anyhow::{Context, Result, bail, ensure};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
+use common::{grouped, mib, millis, seconds};
 use hookscope_core::capture::DEFAULT_MAX_BODY;
 use hookscope_core::store::{DEFAULT_RETENTION, DeliverySummary};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -741,33 +744,6 @@ fn failures(tally: &Tally) -> String {
 
 fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "NOT met" }
-}
-
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
-}
-
-fn millis(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1000.0;
-    if ms < 10.0 { format!("{ms:.2} ms") } else { format!("{ms:.1} ms") }
-}
-
-fn seconds(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s.fract() == 0.0 { format!("{s:.0}") } else { format!("{s:.1}") }
-}
-
-/// `52310` as `52 310`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The bare handler's process: same runtime as `serve`, a router that reads the body and
