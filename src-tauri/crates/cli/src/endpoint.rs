@@ -13,6 +13,7 @@ use hookscope_core::store::rules::{
 use hookscope_core::store::{EndpointInput, StoreError, endpoints};
 
 use crate::{DataDir, UsageError, secret_values, term};
+use hookscope_core::plural::count;
 
 #[derive(Subcommand)]
 pub enum EndpointCommand {
@@ -128,7 +129,7 @@ pub enum EndpointCommand {
 }
 
 pub fn run(command: EndpointCommand) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = term::raw_stdout();
     match command {
         EndpointCommand::Add {
             data,
@@ -155,10 +156,10 @@ pub fn run(command: EndpointCommand) -> Result<()> {
             }
             writeln!(
                 out,
-                "added endpoint {} at {} with {} secret(s)",
+                "added endpoint {} at {} with {}",
                 term::line(&saved.name),
                 term::line(&saved.path_prefix),
-                secrets.len()
+                count(secrets.len() as u64, "secret", "secrets")
             )?;
         }
         EndpointCommand::List { data, json } => {
@@ -204,9 +205,10 @@ pub fn run(command: EndpointCommand) -> Result<()> {
             let reverified = registry.set_secrets(id, &secrets)?;
             writeln!(
                 out,
-                "{}: {} secret(s) set; re-verified {reverified} deliveries",
+                "{}: {} set; re-verified {}",
                 term::line(&endpoint),
-                secrets.len()
+                count(secrets.len() as u64, "secret", "secrets"),
+                count(reverified, "delivery", "deliveries")
             )?;
         }
         EndpointCommand::SetResponse { endpoint, data, status, headers, body, delay_ms } => {
@@ -298,7 +300,7 @@ fn rule_text(rule: &ResponseRule) -> String {
         format!("answers {} per idempotency key (last repeats)", steps.join(", "))
     };
     if !rule.headers.is_empty() {
-        text.push_str(&format!(", {} header(s)", rule.headers.len()));
+        text.push_str(&format!(", {}", count(rule.headers.len() as u64, "header", "headers")));
     }
     if let Some(body) = &rule.body {
         text.push_str(&format!(", a {}-byte body", body.len()));

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use hookscope_core::capture::DEFAULT_MAX_BODY;
 use hookscope_core::export::{self, ExportFormat, ImportOptions};
+use hookscope_core::plural::count;
 use hookscope_core::store::DEFAULT_RETENTION;
 
 use crate::{DataDir, UsageError, term};
@@ -48,12 +49,15 @@ pub fn run_export(args: ExportArgs) -> Result<()> {
         Some(path) => {
             hookscope_core::paths::write_private_file(path, &text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            let count =
-                if args.ids.is_empty() { "every".to_owned() } else { args.ids.len().to_string() };
-            eprintln!("exported {count} deliveries to {}", path.display());
+            let what = if args.ids.is_empty() {
+                "every delivery".to_owned()
+            } else {
+                count(args.ids.len() as u64, "delivery", "deliveries")
+            };
+            eprintln!("exported {what} to {}", path.display());
         }
         None => {
-            let mut out = std::io::stdout().lock();
+            let mut out = term::raw_stdout();
             out.write_all(text.as_bytes())?;
             out.flush()?;
         }
@@ -85,12 +89,13 @@ pub fn run_import(args: ImportArgs) -> Result<()> {
         (Some(first), Some(last)) => format!(" as #{first}..#{last}"),
         _ => String::new(),
     };
-    write!(out, "imported {} deliveries{ids}", report.imported)?;
+    write!(out, "imported {}{ids}", count(report.imported, "delivery", "deliveries"))?;
     if report.pruned > 0 {
         write!(
             out,
-            "; pruned {} older ones to keep the newest {}",
-            report.pruned, report.retention
+            "; pruned {} to keep the newest {}",
+            count(report.pruned, "older one", "older ones"),
+            report.retention
         )?;
     }
     writeln!(out)?;
@@ -99,7 +104,8 @@ pub fn run_import(args: ImportArgs) -> Result<()> {
         writeln!(out, "log.entries[{}]{id}: {}", note.index, term::line(&note.message))?;
     }
     if report.notes.len() > MAX_NOTES_SHOWN {
-        writeln!(out, "... and {} more entries like these", report.notes.len() - MAX_NOTES_SHOWN)?;
+        let more = report.notes.len() - MAX_NOTES_SHOWN;
+        writeln!(out, "... and {} like these", count(more as u64, "more entry", "more entries"))?;
     }
     out.flush()?;
     Ok(())

@@ -137,7 +137,7 @@ pub enum FloviCommand {
 }
 
 pub fn run(command: FloviCommand) -> Result<u8> {
-    let mut out = std::io::stdout().lock();
+    let mut out = term::raw_stdout();
     match command {
         FloviCommand::Offices { connection, json } => {
             let client = connection.client()?;
@@ -372,8 +372,8 @@ fn failure(err: FloviError) -> anyhow::Error {
             let lines: Vec<String> =
                 errors.iter().map(|e| format!("  {}: {}", e.field, e.message)).collect();
             UsageError(format!(
-                "the schedule request has {} problem(s); nothing was sent:\n{}",
-                errors.len(),
+                "the schedule request has {}; nothing was sent:\n{}",
+                hookscope_core::plural::count(errors.len() as u64, "problem", "problems"),
                 lines.join("\n")
             ))
             .into()

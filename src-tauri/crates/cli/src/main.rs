@@ -8,6 +8,7 @@ mod term;
 mod tunnel;
 mod verify;
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,14 +23,24 @@ use hookscope_core::capture::{
 };
 use hookscope_core::paths;
 use hookscope_core::registry::Registry;
+use hookscope_core::store::rules::{self, ImportInfo};
 use hookscope_core::store::{
     DEFAULT_RETENTION, DeliveryQuery, DeliverySummary, MAX_LIST_LIMIT, Store, StoreOptions,
     SyncMode,
 };
 
 #[derive(Parser)]
-#[command(name = "hookscope-cli", version, about = "Capture and inspect webhook deliveries")]
+#[command(
+    name = "hookscope-cli",
+    version,
+    about = "Capture and inspect webhook deliveries",
+    after_help = "Logs go to stderr: only warnings and errors unless -v (info) or -vv (debug) \
+                  is given; RUST_LOG, when set, chooses instead (e.g. RUST_LOG=hookscope_core=debug)."
+)]
 struct Cli {
+    /// Log more on stderr: -v for what the program does, -vv for debugging
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -199,7 +210,8 @@ fn main() -> ExitCode {
         .log_internal_errors(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| log_level(cli.verbose).into()),
         )
         .init();
     match run(cli) {
@@ -213,6 +225,16 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+    }
+}
+
+/// What is logged without RUST_LOG: a command's output is what it prints, so libraries'
+/// progress lines (a migration run, say) stay out of it unless asked for.
+fn log_level(verbose: u8) -> &'static str {
+    match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
     }
 }
 
@@ -262,21 +284,25 @@ fn run(cli: Cli) -> Result<u8> {
                 ..DeliveryQuery::default()
             };
             let deliveries = list_all(&store, query, limit)?;
+            let ids: Vec<i64> = deliveries.iter().map(|d| d.id).collect();
+            let imports = store.read(|c| rules::imports(c, &ids))?;
             if json {
-                print_json(&deliveries)?;
+                print_json(&deliveries, &imports)?;
             } else {
-                print_table(&deliveries)?;
+                print_table(&deliveries, &imports)?;
             }
         }
         Command::Show { id, data, json, raw } => {
             let store = data.open()?;
             let detail = store.detail(id)?;
             let body = store.body(id)?;
-            let mut out = std::io::stdout().lock();
+            let import = store.read(|c| rules::imports(c, &[id]))?.remove(&id);
+            let mut out = term::raw_stdout();
             if raw {
                 out.write_all(&body)?;
             } else if json {
                 let mut value = serde_json::to_value(&detail)?;
+                mark_import(&mut value, import.as_ref());
                 value["bodyText"] = match std::str::from_utf8(&body) {
                     Ok(text) => text.into(),
                     Err(_) => serde_json::Value::Null,
@@ -285,7 +311,7 @@ fn run(cli: Cli) -> Result<u8> {
                 writeln!(out)?;
             } else {
                 drop(out);
-                print_detail(&detail, &body)?;
+                print_detail(&detail, import.as_ref(), &body)?;
                 return Ok(0);
             }
             out.flush()?;
@@ -313,7 +339,7 @@ async fn serve(
         );
     }
     {
-        let mut out = std::io::stdout().lock();
+        let mut out = term::raw_stdout();
         writeln!(out, "local: http://{addr}")?;
         out.flush()?;
     }
@@ -379,7 +405,11 @@ fn list_all(store: &Store, mut query: DeliveryQuery, limit: u32) -> Result<Vec<D
     Ok(out)
 }
 
-fn print_detail(detail: &hookscope_core::store::DeliveryDetail, body: &[u8]) -> Result<()> {
+fn print_detail(
+    detail: &hookscope_core::store::DeliveryDetail,
+    import: Option<&ImportInfo>,
+    body: &[u8],
+) -> Result<()> {
     let mut out = term::stdout();
     let s = &detail.summary;
     writeln!(out, "#{} {} {}", s.id, term::line(&s.method), path_line(s))?;
@@ -388,6 +418,11 @@ fn print_detail(detail: &hookscope_core::store::DeliveryDetail, body: &[u8]) -> 
     writeln!(out, "from       {}", term::or_dash(detail.remote_addr.as_deref()))?;
     if let Some(tunnel) = &s.via_tunnel {
         writeln!(out, "via        {} tunnel", term::line(tunnel))?;
+    }
+    if let Some(import) = import {
+        let source = import.source.as_deref().map(|s| format!(" from {}", term::line(s)));
+        let when = format_time(import.imported_at);
+        writeln!(out, "imported   {when}{}", source.unwrap_or_default())?;
     }
     writeln!(out, "answered   {}", status_text(s))?;
     if let Some(event) = &s.event_type {
@@ -422,14 +457,31 @@ fn print_detail(detail: &hookscope_core::store::DeliveryDetail, body: &[u8]) -> 
     Ok(())
 }
 
-fn print_json(deliveries: &[DeliverySummary]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, deliveries)?;
+/// Adds to a delivery's JSON whether it was imported from a file rather than captured and,
+/// if so, when and from which file.
+fn mark_import(value: &mut serde_json::Value, import: Option<&ImportInfo>) {
+    value["imported"] = import.is_some().into();
+    if let Some(import) = import {
+        value["importedAt"] = import.imported_at.into();
+        value["importSource"] = import.source.clone().into();
+    }
+}
+
+fn print_json(deliveries: &[DeliverySummary], imports: &HashMap<i64, ImportInfo>) -> Result<()> {
+    let mut rows = Vec::with_capacity(deliveries.len());
+    for d in deliveries {
+        let mut value = serde_json::to_value(d)?;
+        mark_import(&mut value, imports.get(&d.id));
+        rows.push(value);
+    }
+    let mut out = term::raw_stdout();
+    serde_json::to_writer_pretty(&mut out, &rows)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 
-fn print_table(deliveries: &[DeliverySummary]) -> Result<()> {
+fn print_table(deliveries: &[DeliverySummary], imports: &HashMap<i64, ImportInfo>) -> Result<()> {
     let mut out = term::stdout();
     if deliveries.is_empty() {
         writeln!(out, "no deliveries")?;
@@ -443,7 +495,7 @@ fn print_table(deliveries: &[DeliverySummary]) -> Result<()> {
     for d in deliveries {
         writeln!(
             out,
-            "{:>8}  {:<23}  {:<7} {:<9} {:>9}  {:<6} {:<9} {}{}",
+            "{:>8}  {:<23}  {:<7} {:<9} {:>9}  {:<6} {:<9} {}{}{}",
             d.id,
             format_time(d.received_at),
             term::line(&d.method),
@@ -453,6 +505,7 @@ fn print_table(deliveries: &[DeliverySummary]) -> Result<()> {
             d.signature.map_or("-", hookscope_core::store::status_text),
             path_line(d),
             d.event_type.as_deref().map(|e| format!("  {}", term::line(e))).unwrap_or_default(),
+            if imports.contains_key(&d.id) { "  (imported)" } else { "" },
         )?;
     }
     out.flush()?;

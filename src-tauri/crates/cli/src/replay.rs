@@ -166,7 +166,7 @@ fn outcome_line(result: &ReplayResult) -> String {
 
 fn report(results: &[ReplayResult], json: bool) -> Result<u8> {
     if json {
-        let mut out = std::io::stdout().lock();
+        let mut out = term::raw_stdout();
         serde_json::to_writer_pretty(&mut out, results)?;
         writeln!(out)?;
         out.flush()?;
@@ -244,7 +244,7 @@ pub fn replay(args: ReplayArgs) -> Result<u8> {
 }
 
 pub fn send_sample(args: SampleArgs) -> Result<u8> {
-    let mut out = std::io::stdout().lock();
+    let mut out = term::raw_stdout();
     if args.list {
         let samples = sample::list();
         let samples: Vec<_> =
@@ -291,7 +291,7 @@ pub fn diff(args: DiffArgs) -> Result<u8> {
     let store = args.data.open()?;
     let d = diff::diff_stored(&store, args.a, args.b)?;
     if args.json {
-        let mut out = std::io::stdout().lock();
+        let mut out = term::raw_stdout();
         serde_json::to_writer_pretty(&mut out, &d)?;
         writeln!(out)?;
         return Ok(0);

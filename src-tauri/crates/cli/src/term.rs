@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Whether a terminal could act on `c` rather than just show it: C0 controls, DEL, C1
 /// controls, and the characters that change the direction or visibility of the text around them.
@@ -82,8 +83,52 @@ impl<W: Write> Write for Guarded<W> {
 }
 
 /// Standard output for human-readable text.
-pub fn stdout() -> Guarded<io::StdoutLock<'static>> {
-    Guarded(io::stdout().lock())
+pub fn stdout() -> Guarded<Stdout> {
+    Guarded(raw_stdout())
+}
+
+/// Standard output as bytes (`--json`, `--raw`, exports), whose reader may stop early.
+pub fn raw_stdout() -> Stdout {
+    Stdout(io::stdout().lock())
+}
+
+/// Set once a write found standard output's reader gone.
+static READER_GONE: AtomicBool = AtomicBool::new(false);
+
+/// Standard output that a reader closing early (`| head -1`) does not turn into an error:
+/// Rust ignores SIGPIPE, so such a write fails with `BrokenPipe`, and every later write is
+/// dropped instead. The command carries on to its own exit status (`verify`'s verdict
+/// included) with nothing on stderr; only output nobody reads is lost.
+pub struct Stdout(io::StdoutLock<'static>);
+
+impl Stdout {
+    fn quiet(&self, result: io::Result<()>) -> io::Result<()> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                READER_GONE.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !READER_GONE.load(Ordering::Relaxed) {
+            let written = self.0.write_all(buf);
+            self.quiet(written)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if READER_GONE.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let flushed = self.0.flush();
+        self.quiet(flushed)
+    }
 }
 
 #[cfg(test)]

@@ -92,7 +92,7 @@ fn report(status: &TunnelStatus, endpoints: &[hookscope_core::store::EndpointSet
         TunnelStatus::Stopped => eprintln!("tunnel: stopped"),
         TunnelStatus::Connecting { kind } => eprintln!("tunnel: {kind} connecting"),
         TunnelStatus::Online { kind, url } => {
-            let mut out = std::io::stdout().lock();
+            let mut out = term::raw_stdout();
             let url = term::line(url);
             let _ = writeln!(out, "public: {url}");
             let _ = out.flush();
@@ -158,7 +158,7 @@ pub fn run(command: TunnelCommand) -> Result<()> {
     match command {
         TunnelCommand::Show { data, json } => {
             let current = settings::load(&data.registry()?)?;
-            let mut out = std::io::stdout().lock();
+            let mut out = term::raw_stdout();
             if json {
                 serde_json::to_writer_pretty(&mut out, &current)?;
                 writeln!(out)?;

@@ -65,7 +65,7 @@ pub fn run(args: VerifyArgs) -> Result<u8> {
     let view = RequestView { method: "POST", path: "/", headers: &headers, body: &body };
     let result = providers::provider(args.provider).verify(&view, &options);
     if args.json {
-        let mut out = std::io::stdout().lock();
+        let mut out = term::raw_stdout();
         serde_json::to_writer_pretty(&mut out, &result)?;
         writeln!(out)?;
     } else {

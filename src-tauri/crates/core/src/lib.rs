@@ -8,6 +8,7 @@ pub mod flovi_api;
 pub mod logging;
 pub mod outbound;
 pub mod paths;
+pub mod plural;
 pub mod providers;
 pub mod registry;
 pub mod replay;

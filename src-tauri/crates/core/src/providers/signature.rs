@@ -36,7 +36,8 @@ pub(crate) fn parse_hex_digest(text: &str, what: &str) -> Result<HexDigest, Stri
         return Err(format!("{what} is not hex"));
     }
     if text.len() % 2 == 1 {
-        return Err(format!("{what} is odd-length hex ({} digits)", text.len()));
+        let digits = crate::plural::count(text.len() as u64, "digit", "digits");
+        return Err(format!("{what} is odd-length hex ({digits})"));
     }
     if text.len() != 64 {
         let hint = if text.len() == 40 { " (SHA-1 length)" } else { "" };

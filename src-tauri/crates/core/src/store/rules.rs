@@ -271,6 +271,33 @@ pub fn is_imported(conn: &Connection, id: i64) -> Result<bool> {
         .is_some())
 }
 
+/// Where and when an imported delivery came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportInfo {
+    /// When it was imported, in milliseconds since the epoch.
+    pub imported_at: i64,
+    /// The file it came from (its name), when known.
+    pub source: Option<String>,
+}
+
+/// The import records of those of `ids` that were imported rather than captured.
+pub fn imports(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, ImportInfo>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT imported_at, source FROM imported_deliveries WHERE delivery_id = ?1",
+    )?;
+    let mut out = HashMap::new();
+    for &id in ids {
+        let found = stmt
+            .query_row([id], |r| Ok(ImportInfo { imported_at: r.get(0)?, source: r.get(1)? }))
+            .optional()?;
+        if let Some(info) = found {
+            out.insert(id, info);
+        }
+    }
+    Ok(out)
+}
+
 /// Records the answer a delivery finally got, when it was only known after the commit (the
 /// forward target's, in proxy mode).
 pub fn set_response(conn: &Connection, id: i64, status: u16, latency_us: i64) -> Result<()> {
