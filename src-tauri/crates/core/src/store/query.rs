@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::providers::{self, ProviderId, RequestView, SignatureStatus};
 
+use super::search::{MAX_INDEXED_BODY, Matcher, SearchDoc};
 use super::{
     DeliveryDetail, DeliveryQuery, DeliverySummary, Endpoint, EndpointCount, Result, StoreError,
     headers,
@@ -14,8 +15,6 @@ const DEFAULT_LIMIT: u32 = 200;
 /// The most deliveries one list returns, so one read stays short; callers page past it with
 /// `before_id`. A larger limit is refused rather than quietly cut.
 pub const MAX_LIST_LIMIT: u32 = 10_000;
-/// Body bytes searched in rows not yet indexed (the index takes as much).
-const MAX_SEARCHED_BODY: usize = 64 * 1024;
 /// Ids of rows not yet indexed read per statement when searching them (see `recent_matches`).
 const SCAN_CHUNK: i64 = 128;
 
@@ -84,7 +83,11 @@ pub fn list(conn: &Connection, q: &DeliveryQuery) -> Result<Vec<DeliverySummary>
     }
     let limit = limit as usize;
     let (filters, args) = filters(q);
-    let Some(fts) = q.search.as_deref().and_then(fts_query) else {
+    let Some(typed) = q.search.as_deref() else {
+        return select(conn, &filters, args, limit);
+    };
+    let matcher = Matcher::new()?;
+    let Some(fts) = matcher.query(typed)? else {
         return select(conn, &filters, args, limit);
     };
     // Rows newer than the index's high mark are not indexed yet: match them directly. They
@@ -94,7 +97,7 @@ pub fn list(conn: &Connection, q: &DeliveryQuery) -> Result<Vec<DeliverySummary>
         [super::writer::INDEXED_UPTO],
         |r| r.get(0),
     )?;
-    let mut out = recent_matches(conn, q, indexed_upto, limit)?;
+    let mut out = recent_matches(conn, q, (&matcher, &fts), indexed_upto, limit)?;
     if out.len() < limit {
         let mut args = args;
         args.push(Value::Integer(indexed_upto));
@@ -158,8 +161,8 @@ fn select(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Search over the rows the index has not reached, with the index's rule: every word the
-/// user typed starts some word of the delivery, ignoring case.
+/// Search over the rows the index has not reached, with the index's own rule (see
+/// [`super::search`]): `search` is the matcher and the query it made of the typed text.
 ///
 /// In a flood the index waits and these rows can be many. They are read newest first in
 /// ranges of [`SCAN_CHUNK`] ids, each range one statement and so one short read transaction
@@ -168,20 +171,13 @@ fn select(
 fn recent_matches(
     conn: &Connection,
     q: &DeliveryQuery,
+    (matcher, fts): (&Matcher, &str),
     indexed_upto: i64,
     limit: usize,
 ) -> Result<Vec<DeliverySummary>> {
-    let words: Vec<String> = q
-        .search
-        .as_deref()
-        .unwrap_or_default()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
     let (filters, args) = filters(q);
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, d.headers_raw, substr(d.body, 1, {MAX_SEARCHED_BODY})
+        "SELECT {SUMMARY_COLUMNS}, d.headers_raw, substr(d.body, 1, {MAX_INDEXED_BODY})
          FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id
          WHERE {filters} AND d.id > ? AND d.id <= ? ORDER BY d.id DESC"
     );
@@ -201,57 +197,25 @@ fn recent_matches(
         let rows = stmt.query_map(rusqlite::params_from_iter(range), |row| {
             let headers: Vec<u8> = row.get(AFTER_SUMMARY)?;
             let body: Option<Vec<u8>> = row.get(AFTER_SUMMARY + 1)?;
-            Ok((summary(row)?, headers, body))
+            let delivery = summary(row)?;
+            let doc = SearchDoc::new(
+                delivery.id,
+                &delivery.method,
+                &delivery.path,
+                delivery.query.as_deref(),
+                &headers,
+                body.as_deref(),
+            );
+            Ok((delivery, doc))
         })?;
-        let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        for (delivery, headers, body) in rows {
-            if out.len() == limit {
-                break;
-            }
-            if matches_words(&words, &delivery, &headers, body.as_deref()) {
-                out.push(delivery);
-            }
-        }
+        let (deliveries, docs): (Vec<_>, Vec<_>) =
+            rows.collect::<rusqlite::Result<Vec<_>>>()?.into_iter().unzip();
+        let matching = matcher.matching(&docs, fts)?;
+        let found = deliveries.into_iter().filter(|d| matching.contains(&d.id));
+        out.extend(found.take(limit - out.len()));
         upper = lower;
     }
     Ok(out)
-}
-
-/// Whether every word starts some word of the delivery's path line, headers or body text.
-fn matches_words(
-    words: &[String],
-    delivery: &DeliverySummary,
-    headers: &[u8],
-    body: Option<&[u8]>,
-) -> bool {
-    let mut text = format!(
-        "{} {}?{}\n",
-        delivery.method,
-        delivery.path,
-        delivery.query.as_deref().unwrap_or_default()
-    );
-    for (name, value) in headers::to_text_pairs(&headers::decode(headers)) {
-        text.push_str(&format!("{name}: {value}\n"));
-    }
-    if let Some(body) = body {
-        text.push_str(&String::from_utf8_lossy(body));
-    }
-    let text = text.to_lowercase();
-    let tokens: Vec<&str> =
-        text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).collect();
-    words.iter().all(|w| tokens.iter().any(|t| t.starts_with(w.as_str())))
-}
-
-/// Turns what the user typed into an FTS5 query: the words the index's tokenizer would see
-/// (runs of letters and digits), each a prefix match, all required. `evt_7f3` finds
-/// `evt_7f3a9c`; punctuation never reaches FTS5's query syntax.
-fn fts_query(search: &str) -> Option<String> {
-    let terms: Vec<String> = search
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(|t| format!("\"{t}\"*"))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
 pub fn detail(conn: &Connection, id: i64) -> Result<DeliveryDetail> {
@@ -386,7 +350,10 @@ mod tests {
         let search = |text: &str, before_id, after, limit| {
             let q =
                 DeliveryQuery { search: Some(text.into()), before_id, ..DeliveryQuery::default() };
-            let found = store.read(|c| recent_matches(c, &q, after, limit)).unwrap();
+            let matcher = Matcher::new().unwrap();
+            let fts = matcher.query(text).unwrap().unwrap();
+            let found =
+                store.read(|c| recent_matches(c, &q, (&matcher, &fts), after, limit)).unwrap();
             found.into_iter().map(|d| d.id).collect::<Vec<_>>()
         };
         // As if nothing (or only the oldest rows) were indexed yet, whatever the index did.
@@ -406,14 +373,124 @@ mod tests {
         assert!(search("gamma", None, 0, 10).is_empty());
     }
 
+    /// Bodies whose words fold (case, accents, ligatures, other scripts), and queries to try.
+    const TRICKY: [&str; 9] = [
+        "Åsa Öberg paid",
+        "ÉCOLE normale supérieure",
+        "Straße in München",
+        "naïve café crème",
+        "e\u{301}cole de\u{301}compose\u{301}e",
+        "Ελληνικά Άλφα",
+        "日本語テキスト",
+        "ﬁnance İstanbul ǅemal",
+        "ＡＢＣ ①② ٣٤",
+    ];
+    const QUERIES: [&str; 26] = [
+        "asa",
+        "ÅSA",
+        "oberg",
+        "ecole",
+        "école",
+        "ÉCOLE",
+        "superieure",
+        "strasse",
+        "straße",
+        "munchen",
+        "naive cafe",
+        "cafe naive",
+        "creme",
+        "decompose",
+        "ελληνικα",
+        "αλφα",
+        "日本",
+        "テキスト",
+        "finance",
+        "ﬁ",
+        "istanbul",
+        "dzemal",
+        "abc",
+        "ａｂｃ",
+        "e",
+        "٣",
+    ];
+
+    #[tokio::test]
+    async fn the_scan_and_the_index_find_the_same_deliveries() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::Store::open(dir.path(), Default::default()).unwrap();
+        let writer = store.writer().unwrap();
+        for (n, body) in TRICKY.iter().enumerate() {
+            writer
+                .insert(super::super::search_tests::delivery(&format!("/t{n}"), body))
+                .await
+                .unwrap();
+        }
+        let indexed = || {
+            store
+                .read(|c| {
+                    Ok(c.query_row(
+                        "SELECT value FROM meta WHERE key = ?1",
+                        [super::super::writer::INDEXED_UPTO],
+                        |r| r.get::<_, i64>(0),
+                    )?)
+                })
+                .unwrap()
+        };
+        for _ in 0..500 {
+            if indexed() == TRICKY.len() as i64 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(indexed(), TRICKY.len() as i64, "the idle writer indexes everything");
+        let ids = |found: Vec<DeliverySummary>| found.into_iter().map(|d| d.id).collect::<Vec<_>>();
+        for text in QUERIES {
+            let q = DeliveryQuery { search: Some(text.into()), ..DeliveryQuery::default() };
+            let by_index = ids(store.list(&q).unwrap());
+            let matcher = Matcher::new().unwrap();
+            let fts = matcher.query(text).unwrap().unwrap();
+            // Every row scanned, as if the index had reached none of them.
+            let scanned =
+                ids(store.read(|c| recent_matches(c, &q, (&matcher, &fts), 0, 100)).unwrap());
+            assert_eq!(scanned, by_index, "{text:?}");
+        }
+        let find = |text: &str| {
+            let q = DeliveryQuery { search: Some(text.into()), ..DeliveryQuery::default() };
+            ids(store.list(&q).unwrap())
+        };
+        assert_eq!(find("asa"), [1], "Åsa");
+        assert!(find("ecole").contains(&2), "ÉCOLE");
+        assert_eq!(find("école"), find("ECOLE"));
+        assert_eq!(find("cafe naive"), [4], "any order");
+    }
+
     #[test]
-    fn search_text_becomes_prefix_terms() {
-        assert_eq!(fts_query("evt_7f3").as_deref(), Some(r#""evt"* AND "7f3"*"#));
-        assert_eq!(
-            fts_query(r#"a "b" OR c*"#).as_deref(),
-            Some(r#""a"* AND "b"* AND "OR"* AND "c"*"#)
+    fn search_text_becomes_the_tokenizers_prefix_terms() {
+        let matcher = Matcher::new().unwrap();
+        let query = |text: &str| matcher.query(text).unwrap();
+        assert_eq!(query("evt_7f3").as_deref(), Some(r#""evt"* AND "7f3"*"#));
+        assert_eq!(query(r#"a "b" OR c*"#).as_deref(), Some(r#""a"* AND "b"* AND "or"* AND "c"*"#));
+        assert_eq!(query("Åsa-ö").as_deref(), Some(r#""asa"* AND "o"*"#));
+        assert_eq!(query("ÉCOLE école").as_deref(), Some(r#""ecole"*"#), "one term once");
+        assert_eq!(query(" ;-) "), None);
+    }
+
+    #[test]
+    fn the_scan_uses_the_index_tokenizer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::Store::open(dir.path(), Default::default()).unwrap();
+        let sql: String = store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT sql FROM sqlite_master WHERE name = 'deliveries_fts'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        assert!(
+            sql.contains(&format!("tokenize = \"{}\"", super::super::search::TOKENIZE)),
+            "{sql}"
         );
-        assert_eq!(fts_query("Åsa-ö").as_deref(), Some(r#""Åsa"* AND "ö"*"#));
-        assert_eq!(fts_query(" ;-) "), None);
     }
 }

@@ -27,12 +27,11 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::checkpoint::{self, Checkpointer};
+use super::search::{MAX_INDEXED_BODY, SearchDoc};
 use super::{DeliverySummary, NewDelivery, Result, StoreError, SyncMode, headers, one_line};
 
 /// The most deliveries one transaction takes, so one group never delays the next too long.
 const MAX_GROUP: usize = 512;
-/// Text indexed for search per body; the rest of a large body is stored but not indexed.
-const MAX_INDEXED_BODY: usize = 64 * 1024;
 /// Rows indexed or pruned per background slice when the writer is otherwise idle.
 const SLICE: u64 = 500;
 /// Rows indexed per slice between commits while deliveries arrive slowly enough.
@@ -773,11 +772,7 @@ fn commit(
     Ok(out)
 }
 
-/// A delivery's text as the search index sees it: id, method and path line, headers, body.
-type SearchDoc = (i64, String, String, Option<String>);
-
-/// The search text of at most `limit` deliveries after `after`, oldest first:
-/// `(id, path line, headers, body text)`.
+/// The search text of at most `limit` deliveries after `after`, oldest first.
 fn search_docs(tx: &rusqlite::Transaction<'_>, after: i64, limit: u64) -> Result<Vec<SearchDoc>> {
     let mut rows = tx.prepare_cached(
         "SELECT d.id, d.method, d.path, d.query, d.headers_raw, substr(d.body, 1, ?3)
@@ -790,12 +785,14 @@ fn search_docs(tx: &rusqlite::Transaction<'_>, after: i64, limit: u64) -> Result
         let query: Option<String> = row.get(3)?;
         let headers_raw: Vec<u8> = row.get(4)?;
         let body: Option<Vec<u8>> = row.get(5)?;
-        let line = match query {
-            Some(q) => format!("{method} {path}?{q}"),
-            None => format!("{method} {path}"),
-        };
-        let headers = search_headers(&headers::decode(&headers_raw));
-        Ok((row.get(0)?, line, headers, body.as_deref().and_then(search_body)))
+        Ok(SearchDoc::new(
+            row.get(0)?,
+            &method,
+            &path,
+            query.as_deref(),
+            &headers_raw,
+            body.as_deref(),
+        ))
     })?;
     Ok(docs.collect::<rusqlite::Result<_>>()?)
 }
@@ -804,15 +801,15 @@ fn search_docs(tx: &rusqlite::Transaction<'_>, after: i64, limit: u64) -> Result
 fn index(conn: &mut Connection, after: i64, limit: u64) -> Result<i64> {
     let tx = immediate(conn)?;
     let docs = search_docs(&tx, after, limit)?;
-    let Some(upto) = docs.last().map(|d| d.0) else {
+    let Some(upto) = docs.last().map(|d| d.id) else {
         return Ok(after);
     };
     {
         let mut insert = tx.prepare_cached(
             "INSERT INTO deliveries_fts (rowid, path, headers, body) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        for (id, line, headers, body) in &docs {
-            insert.execute(params![id, line, headers, body])?;
+        for doc in &docs {
+            insert.execute(params![doc.id, doc.line, doc.headers, doc.body])?;
         }
     }
     // Merging is left to the writer (the schema turns FTS5's automerge off): a little after
@@ -822,28 +819,6 @@ fn index(conn: &mut Connection, after: i64, limit: u64) -> Result<i64> {
     tx.execute("UPDATE meta SET value = ?2 WHERE key = ?1", params![INDEXED_UPTO, upto])?;
     tx.commit()?;
     Ok(upto)
-}
-
-fn search_headers(headers: &[(Vec<u8>, Vec<u8>)]) -> String {
-    let mut text = String::new();
-    for (name, value) in headers::to_text_pairs(headers) {
-        text.push_str(&name);
-        text.push_str(": ");
-        text.push_str(&value);
-        text.push('\n');
-    }
-    text
-}
-
-fn search_body(head: &[u8]) -> Option<String> {
-    match std::str::from_utf8(head) {
-        Ok(text) => Some(text.to_owned()),
-        // A cut through a multi-byte character is still text; anything else is binary.
-        Err(e) if e.error_len().is_none() => {
-            Some(String::from_utf8_lossy(&head[..e.valid_up_to()]).into_owned())
-        }
-        Err(_) => None,
-    }
 }
 
 /// Deletes up to `count` of the oldest deliveries in `tx`; returns how many went.
