@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use hookscope_core::store::Store;
+use hookscope_core::store::{Store, StoreChange};
 use hookscope_core::tunnel::TunnelManager;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::broadcast::error::RecvError;
@@ -11,6 +11,9 @@ use tokio::sync::broadcast::error::RecvError;
 pub const BATCH_EVENT: &str = "deliveries:batch";
 /// Sent when the UI missed deliveries (the bridge fell behind); it should reload its list.
 pub const RESYNC_EVENT: &str = "deliveries:resync";
+/// The store changed outside the delivery feed (endpoints, re-verified or imported
+/// deliveries), by this app or another process; carries a `StoreChange`.
+pub const STORE_CHANGED_EVENT: &str = "store:changed";
 /// The tunnel's status, on every change.
 pub const TUNNEL_STATUS_EVENT: &str = "tunnel:status";
 const INTERVAL: Duration = Duration::from_millis(50);
@@ -44,6 +47,39 @@ pub fn spawn(app: AppHandle, store: &Store) {
             }
             if lagged {
                 let _ = app.emit(RESYNC_EVENT, ());
+            }
+        }
+    });
+}
+
+/// Forwards the store's change notices to the window, those of one interval as one event.
+pub fn spawn_store_changes(app: AppHandle, store: &Store) {
+    let mut rx = match store.subscribe_changes() {
+        Ok(rx) => rx,
+        Err(err) => {
+            tracing::warn!("changes made outside the window will not show: {err}");
+            return;
+        }
+    };
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let mut change = match rx.recv().await {
+                Ok(change) => change,
+                Err(RecvError::Lagged(_)) => StoreChange::ALL,
+                Err(RecvError::Closed) => return,
+            };
+            tokio::time::sleep(INTERVAL).await;
+            loop {
+                match rx.try_recv() {
+                    Ok(more) => change = change.merge(more),
+                    Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {
+                        change = StoreChange::ALL;
+                    }
+                    Err(_) => break,
+                }
+            }
+            if let Err(err) = app.emit(STORE_CHANGED_EVENT, change) {
+                tracing::warn!("cannot tell the window of a store change: {err}");
             }
         }
     });

@@ -126,6 +126,7 @@ pub fn run() {
         ])
         .setup(move |app| {
             bridge::spawn(app.handle().clone(), &store);
+            bridge::spawn_store_changes(app.handle().clone(), &store);
             if let Some(tunnel) = &tunnel {
                 bridge::spawn_tunnel_status(app.handle().clone(), tunnel.manager());
                 // The tunnel running when the app last closed comes back with it.

@@ -2,10 +2,9 @@ use hookscope_core::registry::SecretSlot;
 use hookscope_core::secrets::KeySource;
 use hookscope_core::store::{EndpointInput, EndpointSettings};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, State};
+use tauri::State;
 use ts_rs::TS;
 
-use crate::bridge::RESYNC_EVENT;
 use crate::error::CommandResult;
 use crate::state::AppState;
 
@@ -19,22 +18,15 @@ pub async fn list_endpoint_settings(
 #[tauri::command]
 pub async fn save_endpoint(
     state: State<'_, AppState>,
-    app: AppHandle,
     endpoint: EndpointInput,
 ) -> CommandResult<EndpointSettings> {
     let saved = state.change_registry(move |r| r.save(&endpoint)).await?;
-    let _ = app.emit(RESYNC_EVENT, ());
     Ok(saved)
 }
 
 #[tauri::command]
-pub async fn delete_endpoint(
-    state: State<'_, AppState>,
-    app: AppHandle,
-    id: i64,
-) -> CommandResult<()> {
+pub async fn delete_endpoint(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
     state.change_registry(move |r| r.delete(id)).await?;
-    let _ = app.emit(RESYNC_EVENT, ());
     Ok(())
 }
 
@@ -50,12 +42,10 @@ pub struct ReverifyResult {
 #[tauri::command]
 pub async fn set_endpoint_secrets(
     state: State<'_, AppState>,
-    app: AppHandle,
     id: i64,
     secrets: Vec<SecretSlot>,
 ) -> CommandResult<ReverifyResult> {
     let reverified = state.change_registry(move |r| r.update_secrets(id, &secrets)).await?;
-    let _ = app.emit(RESYNC_EVENT, ());
     Ok(ReverifyResult { reverified })
 }
 

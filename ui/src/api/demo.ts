@@ -1174,5 +1174,7 @@ export function createDemoBackend(search: string): Backend {
       resyncListeners.add(handler);
       return Promise.resolve(() => resyncListeners.delete(handler));
     },
+    // No other process shares the demo's store; its own changes go out as resyncs.
+    onStoreChanged: () => Promise.resolve(() => undefined),
   };
 }

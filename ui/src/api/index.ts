@@ -21,6 +21,7 @@ import type {
   ScheduleResult,
   SecretSlot,
   ServerInfo,
+  StoreChange,
   TunnelKind,
   TunnelSettings,
   TunnelSettingsInput,
@@ -153,6 +154,11 @@ export function subscribeDeliveries(handler: (batch: DeliverySummary[]) => void)
 /** Subscribe to `deliveries:resync`: stored deliveries changed in place. */
 export function subscribeResync(handler: () => void): Unsubscribe {
   return subscribe('deliveries:resync', (b) => b.onResync(handler));
+}
+
+/** Subscribe to `store:changed`: endpoints or stored deliveries changed, by anyone. */
+export function subscribeStoreChanged(handler: (change: StoreChange) => void): Unsubscribe {
+  return subscribe('store:changed', (b) => b.onStoreChanged(handler));
 }
 
 /** Subscribe to `tunnel:status`. Returns a synchronous unsubscribe. */

@@ -17,6 +17,7 @@ import type {
   ReverifyResult,
   ScheduleResult,
   ServerInfo,
+  StoreChange,
   TunnelSettings,
   TunnelStatus,
 } from './types';
@@ -54,6 +55,10 @@ export const tauriBackend: Backend = {
   },
   onResync: async (handler) => {
     const unlisten = await listen<null>('deliveries:resync', () => handler());
+    return unlisten;
+  },
+  onStoreChanged: async (handler) => {
+    const unlisten = await listen<StoreChange>('store:changed', (event) => handler(event.payload));
     return unlisten;
   },
   getFloviSettings: () => invoke<FloviSettings>('get_flovi_settings'),

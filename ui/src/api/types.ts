@@ -27,6 +27,7 @@ import type { FlowellaEvent } from '../bindings/FlowellaEvent';
 import type { KeySource } from '../bindings/KeySource';
 import type { ProviderId } from '../bindings/ProviderId';
 import type { ReverifyResult } from '../bindings/ReverifyResult';
+import type { StoreChange } from '../bindings/StoreChange';
 import type { ScheduleRequest } from '../bindings/ScheduleRequest';
 import type { ScheduleResult } from '../bindings/ScheduleResult';
 import type { SecretSlot } from '../bindings/SecretSlot';
@@ -86,6 +87,7 @@ export type {
   KeySource,
   ProviderId,
   ReverifyResult,
+  StoreChange,
   ScheduleRequest,
   ScheduleResult,
   SecretSlot,
@@ -134,7 +136,7 @@ export interface Backend {
   listEndpointSettings(): Promise<EndpointSettings[]>;
   saveEndpoint(endpoint: EndpointInput): Promise<EndpointSettings>;
   deleteEndpoint(id: number): Promise<void>;
-  /** Current first, then previous. Re-verifies the endpoint's deliveries; `deliveries:resync` follows. */
+  /** Current first, then previous. Re-verifies the endpoint's deliveries; `store:changed` follows. */
   setEndpointSecrets(id: number, secrets: SecretSlot[]): Promise<ReverifyResult>;
   revealEndpointSecret(id: number, index: number): Promise<string>;
   getSecretStorage(): Promise<KeySource>;
@@ -142,6 +144,8 @@ export interface Backend {
   onDeliveries(handler: (batch: DeliverySummary[]) => void): Promise<Unsubscribe>;
   /** Stored deliveries changed in place (re-verified, or the live feed fell behind). */
   onResync(handler: () => void): Promise<Unsubscribe>;
+  /** Endpoints or stored deliveries changed, by this app or another process (a CLI command). */
+  onStoreChanged(handler: (change: StoreChange) => void): Promise<Unsubscribe>;
 
   getFloviSettings(): Promise<FloviSettings>;
   /** Rejects with `invalid` for a malformed URL or plain http to a non-loopback host. */

@@ -3,12 +3,14 @@ import { type Dispatch, type ReactNode, createContext, useCallback, useContext, 
 import {
   ApiError,
   type DeliverySummary,
+  type StoreChange,
   getServerInfo,
   listDeliveries,
   listEndpointCounts,
   listEndpoints,
   subscribeDeliveries,
   subscribeResync,
+  subscribeStoreChanged,
 } from '../api';
 import { invalidateDetails } from './cache';
 import { Coalescer, frameScheduler } from './coalesce';
@@ -56,8 +58,13 @@ export function StoreProvider({ children }: { children: ReactNode }) {
     };
     resyncRef.current = resync;
     const unsubscribeResync = subscribeResync(resync);
+    // Changes made anywhere (a CLI command setting secrets, an import): one reload per frame.
+    const changes = new Coalescer<StoreChange>(resync, frameScheduler);
+    const unsubscribeChanges = subscribeStoreChanged((change) => changes.push([change]));
     return () => {
       alive = false;
+      unsubscribeChanges();
+      changes.dispose();
       refreshRef.current = () => undefined;
       resyncRef.current = () => undefined;
       window.clearInterval(timer);

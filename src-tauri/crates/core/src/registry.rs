@@ -206,6 +206,9 @@ impl Registry {
                         ],
                     )?;
                 }
+                if !rows.is_empty() {
+                    crate::store::bump_changes(&tx, crate::store::DELIVERIES_KEY)?;
+                }
                 tx.commit()?;
                 Ok(rows.last().map(|r| (r.0, rows.len() as u64)))
             })?;

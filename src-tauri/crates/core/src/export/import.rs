@@ -206,6 +206,7 @@ fn move_rows(
          SELECT id, ?2, ?3 FROM main.deliveries WHERE id > ?1",
         params![before, time::now_ms(), source],
     )?;
+    crate::store::bump_changes(tx, crate::store::IMPORTS_KEY)?;
     let new = new_ids(tx, before)?;
     let pruned = prune_to(tx, retention)?;
     let kept_from = new.len() - new_ids(tx, before)?.len();

@@ -1,6 +1,7 @@
 //! SQLite storage: one writer thread commits captured deliveries in groups; readers use their
 //! own connections, so the CLI and the UI can read while the listener writes.
 
+mod changes;
 mod checkpoint;
 pub mod endpoints;
 pub mod flovi;
@@ -9,6 +10,7 @@ mod model;
 pub mod outbound;
 mod query;
 pub mod rules;
+mod search;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +23,8 @@ use tokio::sync::broadcast;
 
 use crate::paths;
 
+pub use changes::StoreChange;
+pub(crate) use changes::{DELIVERIES_KEY, IMPORTS_KEY, bump as bump_changes};
 pub use model::{
     AttemptInfo, DeliveryAnalysis, DeliveryDetail, DeliveryGroup, DeliveryQuery, DeliverySummary,
     Endpoint, EndpointCount, EndpointInput, EndpointSettings, NewDelivery,
@@ -196,6 +200,9 @@ struct Inner {
     path: PathBuf,
     readers: Mutex<Vec<Connection>>,
     events: broadcast::Sender<DeliverySummary>,
+    changes: broadcast::Sender<StoreChange>,
+    /// Wakes the change watcher; none until something subscribes to changes.
+    wake_watcher: Mutex<Option<std::sync::mpsc::Sender<()>>>,
     writer: Mutex<Option<Writer>>,
     options: StoreOptions,
 }
@@ -232,11 +239,14 @@ impl Store {
         })?;
         drop(conn);
         let (events, _) = broadcast::channel(4096);
+        let (changes, _) = broadcast::channel(64);
         Ok(Self {
             inner: Arc::new(Inner {
                 path,
                 readers: Mutex::new(Vec::new()),
                 events,
+                changes,
+                wake_watcher: Mutex::new(None),
                 writer: Mutex::new(None),
                 options,
             }),
@@ -250,6 +260,21 @@ impl Store {
     /// Live feed of every delivery once it is committed.
     pub fn subscribe(&self) -> broadcast::Receiver<DeliverySummary> {
         self.inner.events.subscribe()
+    }
+
+    /// Changes to endpoints and stored deliveries made by any process, this one included,
+    /// within about [`changes::POLL`] (at once for this process's own). The first call starts
+    /// watching.
+    pub fn subscribe_changes(&self) -> Result<broadcast::Receiver<StoreChange>> {
+        let mut wake = self.inner.wake_watcher.lock().unwrap_or_else(|e| e.into_inner());
+        let receiver = self.inner.changes.subscribe();
+        if wake.is_none() {
+            let (sender, woken) = std::sync::mpsc::channel();
+            let conn = open_connection(&self.inner.path)?;
+            changes::spawn(self.inner.path.clone(), conn, woken, self.inner.changes.clone())?;
+            *wake = Some(sender);
+        }
+        Ok(receiver)
     }
 
     /// The writer, started on first use. Every capture in the process shares it. Starting it
@@ -271,11 +296,19 @@ impl Store {
 
     /// Runs `f` on a pooled connection (blocking: call from a blocking context).
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        self.write(|conn| f(conn))
+        self.pooled(|conn| f(conn))
     }
 
     /// Runs `f` on a pooled connection that may write (endpoint settings; rare and small).
     pub fn write<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let out = self.pooled(f);
+        if let Some(wake) = &*self.inner.wake_watcher.lock().unwrap_or_else(|e| e.into_inner()) {
+            let _ = wake.send(());
+        }
+        out
+    }
+
+    fn pooled<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         let pooled = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut conn = match pooled {
             Some(conn) => conn,
