@@ -13,4 +13,5 @@ pub mod registry;
 pub mod replay;
 pub mod secrets;
 pub mod store;
+pub mod time;
 pub mod tunnel;

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::ExportedDelivery;
-use super::time::{iso8601, parse_iso8601};
+use crate::time::{iso8601, now_ms, parse_iso8601};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HarError {
@@ -581,8 +581,13 @@ impl RawEntry {
             .and_then(Value::as_u64)
             .and_then(|s| u16::try_from(s).ok())
             .filter(|s| (100..=599).contains(s));
-        let received_at =
-            text(self.started).and_then(|t| parse_iso8601(&t)).unwrap_or_else(super::time::now_ms);
+        let received_at = match self.started {
+            None | Some(Value::Null) => now_ms(),
+            Some(Value::String(started)) => parse_iso8601(&started).map_err(|why| {
+                format!("startedDateTime {:?} is not a date-time: {why}", shortened(&started))
+            })?,
+            Some(_) => return Err("startedDateTime is not a string".into()),
+        };
         let delivery = ExportedDelivery {
             id: 0,
             received_at,
@@ -603,6 +608,15 @@ impl RawEntry {
                 .map(|ms| (ms * 1000.0) as i64),
         };
         Ok(HarEntry { delivery, oversize })
+    }
+}
+
+/// `text` cut to a length an error message can show.
+fn shortened(text: &str) -> String {
+    const SHOWN: usize = 100;
+    match text.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
 }
 

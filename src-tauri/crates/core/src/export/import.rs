@@ -9,10 +9,11 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 use super::har::{HarEntry, for_each_entry};
-use super::{ExportError, ImportNote, ImportReport, Result, as_captured, time};
+use super::{ExportError, ImportNote, ImportReport, Result, as_captured};
 use crate::analysis::EndpointRuntime;
 use crate::registry::Registry;
 use crate::store::{NewDelivery, StoreError, headers, status_text};
+use crate::time;
 
 /// Limits an import applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,8 @@
 mod curl;
 mod har;
 mod import;
-pub mod time;
+/// Kept under its old path for callers that still name it.
+pub use crate::time;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
