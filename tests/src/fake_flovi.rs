@@ -336,7 +336,7 @@ fn check_schedule(body: &[u8], offices: &Value) -> Result<Value, String> {
         return Err("The test plates field must be true or false.".into());
     }
     let depart = text("depart").ok_or("The depart field is required.")?;
-    if depart_time(&depart).is_none() {
+    if depart_time(depart).is_none() {
         return Err("The depart is not a valid date.".into());
     }
     Ok(request)

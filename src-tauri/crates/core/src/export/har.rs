@@ -1112,9 +1112,9 @@ mod tests {
             Some(FormBody::NotRebuilt(why)) => why.clone(),
             other => panic!("entry {i}: {other:?}"),
         };
-        for i in 0..3 {
+        for (i, entry) in entries.iter().enumerate().take(3) {
             assert!(why(i).contains("multipart form"), "{}", why(i));
-            assert_eq!(entries[i].delivery.body.as_deref(), Some(&b""[..]), "entry {i}");
+            assert_eq!(entry.delivery.body.as_deref(), Some(&b""[..]), "entry {i}");
         }
         assert!(why(3).contains("\"application/json\" is not application/x-www-form-urlencoded"));
         assert!(why(4).contains("\"\" is not"), "{}", why(4));
