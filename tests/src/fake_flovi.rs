@@ -336,53 +336,32 @@ fn check_schedule(body: &[u8], offices: &Value) -> Result<Value, String> {
         return Err("The test plates field must be true or false.".into());
     }
     let depart = text("depart").ok_or("The depart field is required.")?;
-    let b = depart.as_bytes();
-    let shaped = b.len() >= 19
-        && [4, 7].iter().all(|&i| b[i] == b'-')
-        && b[10] == b'T'
-        && [13, 16].iter().all(|&i| b[i] == b':')
-        && [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18].iter().all(|&i| b[i].is_ascii_digit());
-    if !shaped {
+    if depart_time(depart).is_none() {
         return Err("The depart is not a valid date.".into());
     }
     Ok(request)
 }
 
-/// The docs' example answer, departing when asked and latest at 18:00 the next day (the docs
-/// depart on 2025-04-23 and answer 2025-04-24T18:00). Test plates add the docs' 2 hours to the
-/// earliest arrival (the tests depart early in the day, so no hour arithmetic is needed).
-/// `YYYY-MM-DD` plus one day.
-fn next_day(date: &str) -> String {
-    let part = |range: std::ops::Range<usize>| date[range].parse::<u32>().unwrap_or(1);
-    let (mut year, mut month, mut day) = (part(0..4), part(5..7), part(8..10));
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    day += 1;
-    if day > days_in_month {
-        day = 1;
-        month += 1;
-        if month > 12 {
-            month = 1;
-            year += 1;
-        }
-    }
-    format!("{year:04}-{month:02}-{day:02}")
+/// The wall-clock date and time of a `depart` such as `2025-04-23T12:00:00Z`, as Flovi reads
+/// it (the offset, UTC by the docs, is not looked at).
+fn depart_time(depart: &str) -> Option<jiff::civil::DateTime> {
+    depart.get(..19).filter(|d| d.as_bytes()[10] == b'T')?.parse().ok()
 }
 
+/// The docs' example answer, departing when asked and latest at 18:00 the next day (the docs
+/// depart on 2025-04-23 and answer 2025-04-24T18:00). Test plates add the docs' 2 hours to the
+/// earliest arrival.
 fn schedule_answer(request: &Value, schedule_id: &str, spelling: Spelling) -> String {
-    let depart = &request["depart"].as_str().unwrap_or_default()[..19];
-    let arrive = if request["testPlates"] == Value::Bool(true) {
-        let hour: u32 = depart[11..13].parse().unwrap_or(0);
-        format!("{}{:02}{}", &depart[..11], (hour + 2).min(23), &depart[13..])
+    let depart_at = depart_time(request["depart"].as_str().unwrap_or_default()).unwrap_or_default();
+    let arrive_at = if request["testPlates"] == Value::Bool(true) {
+        depart_at.checked_add(jiff::SignedDuration::from_hours(2)).unwrap_or(depart_at)
     } else {
-        depart.to_owned()
+        depart_at
     };
-    let latest = format!("{}T18:00:00.000000Z", next_day(&depart[..10]));
+    let format = |t: jiff::civil::DateTime| t.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    let (depart, arrive) = (format(depart_at), format(arrive_at));
+    let next_day = depart_at.date().tomorrow().unwrap_or(depart_at.date());
+    let latest = format!("{}T18:00:00.000000Z", next_day.strftime("%Y-%m-%d"));
     let id = serde_json::to_string(schedule_id).unwrap_or_default();
     match spelling {
         Spelling::CamelCase => format!(

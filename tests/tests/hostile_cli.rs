@@ -307,7 +307,7 @@ fn a_har_that_fails_midway_changes_nothing_and_names_the_entry() {
     let cut = dir.path().join("cut.har");
     let whole = text.replacen(
         r#"{"request":{"url":"http://h/x"}}"#,
-        r#"{"request":{"method":"GET","url":"/"}}"#,
+        r#"{"request":{"method":"GET","url":"http://h/"}}"#,
         1,
     );
     std::fs::write(&cut, &whole[..whole.len() - 200]).unwrap();

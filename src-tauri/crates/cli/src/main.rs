@@ -528,8 +528,7 @@ fn status_text(d: &DeliverySummary) -> String {
 
 /// UTC time as `YYYY-MM-DD HH:MM:SS.mmm`: the export's ISO 8601, spaced for reading.
 fn format_time(ms: i64) -> String {
-    let iso = hookscope_core::export::time::iso8601(ms);
-    iso.trim_end_matches('Z').replacen('T', " ", 1)
+    hookscope_core::time::display_utc(ms)
 }
 
 #[cfg(test)]

@@ -14,4 +14,5 @@ pub mod registry;
 pub mod replay;
 pub mod secrets;
 pub mod store;
+pub mod time;
 pub mod tunnel;

@@ -8,11 +8,12 @@ use std::io::Read;
 use rusqlite::{Connection, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
-use super::har::{HarEntry, for_each_entry};
-use super::{ExportError, ImportNote, ImportReport, Result, as_captured, time};
+use super::har::{FormBody, HarEntry, for_each_entry};
+use super::{ExportError, ImportNote, ImportReport, Result, as_captured};
 use crate::analysis::EndpointRuntime;
 use crate::registry::Registry;
 use crate::store::{NewDelivery, StoreError, headers, status_text};
+use crate::time;
 
 /// Limits an import applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,13 +103,25 @@ fn stage(
         let reader = std::io::BufReader::with_capacity(1 << 16, reader);
         for_each_entry(reader, options.max_body, |index, entry: HarEntry| {
             let mut delivery = as_captured(runtimes, entry.delivery);
+            let mut note = |message: String| {
+                notes.push(ImportNote { index: index as u64, id: None, message });
+            };
             if let Some(size) = entry.oversize {
                 let message = format!(
                     "body of {size} bytes exceeds the {} byte limit: stored without it",
                     options.max_body
                 );
                 delivery.analysis.summary = Some(message.clone());
-                notes.push(ImportNote { index: index as u64, id: None, message });
+                note(message);
+            }
+            match entry.form {
+                Some(form @ FormBody::NotRebuilt(_)) => {
+                    // In the window's list too: the empty body is not what was sent.
+                    delivery.analysis.summary = Some(form.message());
+                    note(form.message());
+                }
+                Some(form @ FormBody::Rebuilt) => note(form.message()),
+                None => {}
             }
             insert_staged(&mut insert, &delivery)?;
             Ok::<_, ExportError>(())

@@ -7,7 +7,8 @@
 mod curl;
 mod har;
 mod import;
-pub mod time;
+/// Kept under its old path for callers that still name it.
+pub use crate::time;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ use crate::registry::{Registry, RegistryError};
 use crate::store::{NewDelivery, Store, StoreError, headers};
 
 pub use curl::{curl_command, shell_quote};
-pub use har::{HarEntry, HarError, for_each_entry, parse_har};
+pub use har::{FormBody, HarEntry, HarError, for_each_entry, parse_har};
 pub use import::{ImportOptions, import_har_from};
 
 #[derive(Debug, thiserror::Error)]

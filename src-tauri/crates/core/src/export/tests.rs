@@ -59,6 +59,7 @@ async fn har_round_trips_bytes_and_header_order_without_secrets() {
     let doc: serde_json::Value = serde_json::from_str(&har).unwrap();
     assert_eq!(doc["log"]["version"], "1.2");
     assert_eq!(doc["log"]["entries"][0]["request"]["postData"]["encoding"], "base64");
+    assert_eq!(doc["log"]["entries"][0]["request"]["postData"]["_encoding"], "base64");
     assert_eq!(doc["log"]["entries"][1]["request"]["postData"]["text"], "{\"é\":1}\n");
 
     let to = tempfile::tempdir().unwrap();
@@ -79,6 +80,91 @@ async fn har_round_trips_bytes_and_header_order_without_secrets() {
         assert!(target.store().read(|c| crate::store::rules::is_imported(c, *id)).unwrap());
     }
     assert!(!source.store().read(|c| crate::store::rules::is_imported(c, ids[0])).unwrap());
+}
+
+#[tokio::test]
+async fn non_utf8_bodies_round_trip_in_either_marking_and_bodiless_requests_have_no_post_data() {
+    let from = tempfile::tempdir().unwrap();
+    let source = registry(from.path());
+    let writer = source.store().writer().unwrap();
+    let host = (b"Host".to_vec(), b"example.test".to_vec());
+    // Not UTF-8: a lone continuation byte, an overlong NUL, a truncated sequence.
+    let binary = vec![b'{', 0x80, 0xc0, 0x80, b'"', 0xe2, 0x82];
+    let mut get = new_delivery("/poll", vec![host.clone()], Vec::new());
+    get.method = "GET".into();
+    let ids = [
+        writer.insert(new_delivery("/bin", vec![host.clone()], binary.clone())).await.unwrap().id,
+        writer.insert(get).await.unwrap().id,
+        writer.insert(new_delivery("/empty", vec![host], Vec::new())).await.unwrap().id,
+    ];
+    let har = export(source.store(), &ids, ExportFormat::Har).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&har).unwrap();
+    let requests: Vec<&serde_json::Value> =
+        (0..3).map(|i| &doc["log"]["entries"][i]["request"]).collect();
+    let post = &requests[0]["postData"];
+    assert_eq!((&post["encoding"], &post["_encoding"]), (&"base64".into(), &"base64".into()));
+    let text = post["text"].as_str().unwrap();
+    assert_eq!(base64::engine::general_purpose::STANDARD.decode(text).unwrap(), binary);
+    for request in &requests[1..] {
+        assert!(request.get("postData").is_none(), "no body, no postData: {request}");
+        assert_eq!(request["bodySize"], 0);
+    }
+
+    // What this exporter writes, what it wrote before (`encoding` only) and what other tools
+    // write (`_encoding` only) all import to the same bytes.
+    let mut older = doc.clone();
+    older["log"]["entries"][0]["request"]["postData"].as_object_mut().unwrap().remove("_encoding");
+    let mut others = doc.clone();
+    others["log"]["entries"][0]["request"]["postData"].as_object_mut().unwrap().remove("encoding");
+    for doc in [doc, older, others] {
+        let to = tempfile::tempdir().unwrap();
+        let target = registry(to.path());
+        let report = import_har(&target, doc.to_string().as_bytes(), "t.har").await.unwrap();
+        let after = load(target.store(), &report.ids).unwrap();
+        assert_eq!(after[0].body.as_deref(), Some(binary.as_slice()));
+        assert_eq!((after[1].method.as_str(), after[1].body.as_deref()), ("GET", Some(&b""[..])));
+        assert_eq!(after[2].body.as_deref(), Some(&b""[..]));
+        assert!(report.notes.is_empty(), "{:?}", report.notes);
+    }
+}
+
+#[tokio::test]
+async fn an_import_of_text_with_a_byte_order_mark_reports_form_bodies_it_rebuilt_or_could_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = registry(dir.path());
+    let har = serde_json::json!({"log": {"entries": [
+        {"request": {"method": "POST", "url": "http://h/form", "postData": {
+            "mimeType": "application/x-www-form-urlencoded",
+            "params": [{"name": "q", "value": "a&b c"}, {"name": "q", "value": "é"}]}}},
+        {"request": {"method": "POST", "url": "http://h/upload", "postData": {
+            "mimeType": "multipart/form-data",
+            "params": [{"name": "f", "value": "x", "fileName": "f.txt"}]}}},
+    ]}});
+    // As the app's import command hands it over: the whole file, mark and all.
+    let text = format!("\u{feff}{har}");
+    let report = import_har(&target, text.as_bytes(), "chrome.har").await.unwrap();
+    assert_eq!(report.imported, 2);
+    let after = load(target.store(), &report.ids).unwrap();
+    assert_eq!(after[0].body.as_deref(), Some(&b"q=a%26b+c&q=%C3%A9"[..]));
+    assert_eq!(after[1].body.as_deref(), Some(&b""[..]));
+    let notes: Vec<(u64, Option<i64>, &str)> =
+        report.notes.iter().map(|n| (n.index, n.id, n.message.as_str())).collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!((notes[0].0, notes[0].1), (0, Some(report.ids[0])));
+    assert!(notes[0].2.contains("rebuilt from postData.params"), "{notes:?}");
+    assert_eq!((notes[1].0, notes[1].1), (1, Some(report.ids[1])));
+    assert!(notes[1].2.contains("multipart form"), "{notes:?}");
+    let summary = |id: i64| {
+        target
+            .store()
+            .read(|c| {
+                Ok(c.query_row("SELECT summary FROM deliveries WHERE id = ?1", [id], |r| {
+                    r.get::<_, Option<String>>(0)
+                })?)
+            })
+            .unwrap()
+    };
+    assert_eq!(summary(report.ids[1]).as_deref(), Some(notes[1].2), "the list shows why");
 }
 
 #[test]

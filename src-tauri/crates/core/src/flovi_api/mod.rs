@@ -9,7 +9,6 @@
 mod http;
 mod response;
 mod schedule;
-mod time;
 
 use std::fmt;
 use std::path::Path;

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
-use super::time::DateTime;
 use crate::providers::json::parse_lenient;
+use crate::time::DateTime;
 
 /// Where the user completes a schedule on Flovi's side.
 pub const COMPLETION_URL: &str = "https://customer.flovi.fi/complete";

@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::time::DateTime;
 use super::{FloviOffice, same_office_id};
+use crate::time::DateTime;
 
 pub const RESERVATION_TYPES: [&str; 5] =
     ["officeToOffice", "homeDelivery", "serviceDrive", "purchaseCar", "replacementCar"];
@@ -133,7 +133,8 @@ pub fn depart(text: &str) -> Result<String, String> {
     if text.trim().is_empty() {
         return Err(format!("is required: {DEPART_EXAMPLE}"));
     }
-    let parsed = DateTime::parse(text).map_err(|why| format!("{why}; give {DEPART_EXAMPLE}"))?;
+    let parsed = DateTime::parse(text)
+        .map_err(|why| format!("is not a date-time ({why}); give {DEPART_EXAMPLE}"))?;
     if !parsed.is_utc() {
         return Err(format!(
             "must be in UTC (Flovi takes UTC only): convert {} to UTC, which is {}",

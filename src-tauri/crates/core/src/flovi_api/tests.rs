@@ -220,6 +220,9 @@ fn depart_must_be_utc() {
     assert!(depart("").unwrap_err().starts_with("is required"));
     assert!(depart("next tuesday").unwrap_err().contains("2025-04-23T12:00:00Z"));
     assert!(depart("2025-02-30T12:00:00Z").unwrap_err().contains("not a date"));
+    let month = depart("2025-13-01T12:00:00Z").unwrap_err();
+    assert!(month.starts_with("is not a date-time") && month.contains("'month'"), "{month}");
+    assert!(depart("2025-04-23T25:00:00Z").unwrap_err().contains("'hour'"));
 }
 
 #[test]
