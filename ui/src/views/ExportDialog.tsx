@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { ApiError } from '../api';
 import { type ExportFormat, exportDeliveries, exportDeliveriesToFile, importHarFile } from '../api/lab';
 import { copyText } from '../components/clipboard';
+import { describeImport } from '../format/importReport';
 import { Modal } from '../components/Modal';
 import { useStore } from '../state/store';
 import './lab.css';
@@ -65,7 +66,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
       const target = importPath.trim();
       if (target === '') throw new ApiError('invalid', 'Type the path of a HAR file.');
       const report = await importHarFile(target);
-      return `Imported ${report.ids.length} deliveries (marked imported).`;
+      return describeImport(report);
     });
 
   return (
