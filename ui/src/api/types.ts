@@ -5,6 +5,7 @@ import type { DecodedView } from '../bindings/DecodedView';
 import type { DeliveryDetail } from '../bindings/DeliveryDetail';
 import type { DeliveryGroup } from '../bindings/DeliveryGroup';
 import type { DeliveryQuery } from '../bindings/DeliveryQuery';
+import type { DeliveryResponses } from '../bindings/DeliveryResponses';
 import type { DeliverySummary } from '../bindings/DeliverySummary';
 import type { Endpoint } from '../bindings/Endpoint';
 import type { EndpointCount } from '../bindings/EndpointCount';
@@ -26,12 +27,15 @@ import type { FloviVehicle } from '../bindings/FloviVehicle';
 import type { FlowellaEvent } from '../bindings/FlowellaEvent';
 import type { KeySource } from '../bindings/KeySource';
 import type { ProviderId } from '../bindings/ProviderId';
+import type { RecordedResponse } from '../bindings/RecordedResponse';
+import type { ResponseSource } from '../bindings/ResponseSource';
 import type { ReverifyResult } from '../bindings/ReverifyResult';
 import type { ScheduleRequest } from '../bindings/ScheduleRequest';
 import type { ScheduleResult } from '../bindings/ScheduleResult';
 import type { SecretSlot } from '../bindings/SecretSlot';
 import type { ServerInfo } from '../bindings/ServerInfo';
 import type { SignatureStatus } from '../bindings/SignatureStatus';
+import type { TargetResponse } from '../bindings/TargetResponse';
 import type { TunnelKind } from '../bindings/TunnelKind';
 import type { TunnelSettings } from '../bindings/TunnelSettings';
 import type { TunnelSettingsInput } from '../bindings/TunnelSettingsInput';
@@ -64,6 +68,7 @@ export type {
   DeliveryDetail,
   DeliveryGroup,
   DeliveryQuery,
+  DeliveryResponses,
   DeliverySummary,
   Endpoint,
   EndpointCount,
@@ -85,12 +90,15 @@ export type {
   FlowellaEvent,
   KeySource,
   ProviderId,
+  RecordedResponse,
+  ResponseSource,
   ReverifyResult,
   ScheduleRequest,
   ScheduleResult,
   SecretSlot,
   ServerInfo,
   SignatureStatus,
+  TargetResponse,
   TunnelKind,
   TunnelSettings,
   TunnelSettingsInput,
@@ -130,6 +138,8 @@ export interface Backend {
   listEventTypes(): Promise<string[]>;
   getDelivery(id: number): Promise<DeliveryDetail>;
   getDeliveryBody(id: number): Promise<Uint8Array>;
+  /** The answer the sender got and, in forward mode, what the target answered. */
+  getDeliveryResponses(id: number): Promise<DeliveryResponses>;
   getDeliveryGroup(id: number): Promise<DeliveryGroup>;
   listEndpointSettings(): Promise<EndpointSettings[]>;
   saveEndpoint(endpoint: EndpointInput): Promise<EndpointSettings>;
