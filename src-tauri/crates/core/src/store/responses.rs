@@ -354,6 +354,37 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn the_writer_records_answers_only_for_deliveries_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(dir.path(), Default::default()).unwrap();
+        let writer = store.writer().unwrap();
+        let answer = |body: &'static str| {
+            let headers = vec![(b"content-type".to_vec(), b"text/plain".to_vec())];
+            StoredResponse::new(ResponseSource::Rule, 202, headers, Bytes::from(body))
+        };
+        writer.record_response(999, answer("nobody"));
+        let id = writer.insert(crate::store::search_tests::delivery("/a", "x")).await.unwrap().id;
+        writer.record_response(id, answer("kept"));
+        let recorded = loop {
+            if let Some(r) = store.read(|c| stored(c, id)).unwrap() {
+                break r;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        };
+        assert_eq!(recorded, answer("kept"));
+        let rows: i64 = store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM delivery_responses", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(rows, 1, "no answer is kept for a delivery that is not there");
+        let shown = store.responses(id).unwrap().response.unwrap();
+        assert_eq!(
+            (shown.status, shown.reason.as_str(), shown.body.text.as_str()),
+            (202, "Accepted", "kept")
+        );
+        assert!(matches!(store.responses(id + 1), Err(crate::store::StoreError::NotFound(_))));
+    }
+
     #[test]
     fn sources_read_back_as_written() {
         for s in [
