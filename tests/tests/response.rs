@@ -126,6 +126,38 @@ fn the_default_answer_is_recorded_as_sent_and_shown() {
 }
 
 #[test]
+fn the_answer_to_a_head_is_recorded_with_its_length_and_without_a_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(dir.path(), &[]);
+    let mut stream = serve.connect();
+    stream.write_all(b"HEAD /fleiko HTTP/1.1\r\nHost: test\r\n\r\n").unwrap();
+    // No body follows the head: read up to its end only.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "closed before the head ended");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let wire: Vec<(String, String)> = head
+        .split("\r\n")
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.to_owned(), v.trim().to_owned()))
+        .collect();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let id = list_json(dir.path(), &[])[0]["id"].as_u64().unwrap();
+    let response = shown(dir.path(), id)["response"].clone();
+    assert_eq!(pairs(&response["headers"]), wire, "headers as sent, in order");
+    let length = format!(r#"{{"captured":true,"id":{id}}}"#).len().to_string();
+    assert!(wire.contains(&("content-length".into(), length)), "{wire:?}");
+    assert_eq!(
+        (response["bodySize"].as_u64(), response["body"]["text"].as_str()),
+        (Some(0), Some(""))
+    );
+}
+
+#[test]
 fn a_rules_headers_body_and_delayed_answer_are_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let args = [

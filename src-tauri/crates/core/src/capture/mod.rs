@@ -660,8 +660,8 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
                     let store = state.registry.store().clone();
                     forward::spawn(store, config, id, request, charge);
                 }
-                // Recorded before the delay: a sender that gives up waiting still got it
-                // decided, and the record does not wait on the sender.
+                // Recorded before the delay: should the sender hang up while it waits, the
+                // answer decided for it is still kept.
                 let response =
                     record_answer(writer, id, plan.source(), bodyless_request, plan.respond(id))
                         .await;
@@ -681,7 +681,7 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
 /// Hands `response` back as it will go out, and has the writer record it for delivery `id`
 /// without waiting. What hyper would add on the wire (`Date`, `Content-Length`) is set here,
 /// so the record holds the headers as sent; a body the wire does not carry (the answer to a
-/// HEAD, a 204 or 304) is recorded empty.
+/// HEAD, a 1xx, 204 or 304) is recorded empty.
 async fn record_answer(
     writer: &Writer,
     id: i64,
@@ -699,12 +699,14 @@ async fn record_answer(
         }
     };
     let status = parts.status;
-    let bodyless = bodyless_request
-        || status.is_informational()
+    // As hyper frames it: these statuses carry neither a body nor a length, and the answer to
+    // a HEAD carries the length without the body.
+    let no_length = status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
+    let bodyless = no_length || bodyless_request;
     let headers = &mut parts.headers;
-    if !bodyless && !headers.contains_key(header::CONTENT_LENGTH) {
+    if !no_length && !headers.contains_key(header::CONTENT_LENGTH) {
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
     }
     if !headers.contains_key(header::DATE)
