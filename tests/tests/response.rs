@@ -274,6 +274,13 @@ fn forward_mode_shows_what_the_target_answered_beside_the_answer_given() {
     assert_eq!(forwarded["status"], 500);
     assert_eq!(forwarded["content"]["text"], "handler broke");
     assert_eq!(forwarded["url"], to);
+
+    let json: Value =
+        serde_json::from_str(&ok(&["export", "--format", "json", "--data-dir", dd])).unwrap();
+    assert_eq!(json[0]["response"]["status"], 200);
+    assert_eq!(json[0]["response"]["bodyText"], format!(r#"{{"captured":true,"id":{id}}}"#));
+    assert_eq!(json[0]["forwardResponse"]["status"], 500);
+    assert_eq!(json[0]["forwardResponse"]["bodyText"], "handler broke");
 }
 
 #[test]

@@ -384,6 +384,42 @@ mod tests {
     }
 
     #[test]
+    fn exact_bytes_survive_the_round_trip() {
+        let sent = StoredResponse::new(
+            ResponseSource::Rule,
+            202,
+            vec![
+                (b"X-Latin1".to_vec(), vec![b'c', 0xe9]),
+                (b"Content-Type".to_vec(), b"application/octet-stream".to_vec()),
+            ],
+            Bytes::from_static(&[0, 0xff, 0xfe, b'a']),
+        );
+        let delivery = ExportedDelivery {
+            id: 1,
+            received_at: 0,
+            method: "POST".into(),
+            path: "/".into(),
+            query: None,
+            http_version: "HTTP/1.1".into(),
+            headers: Vec::new(),
+            body: Some(Vec::new()),
+            body_size: 0,
+            endpoint: None,
+            provider: None,
+            response_status: Some(202),
+            response_latency_us: None,
+            response: Some(sent.clone()),
+            forward_response: None,
+        };
+        let har = to_har(&delivery);
+        assert_eq!(har["content"]["encoding"], "base64");
+        assert_eq!(har["content"]["mimeType"], "application/octet-stream");
+        assert_eq!(har["statusText"], "Accepted");
+        let back = read(&har.to_string()).unwrap();
+        assert_eq!(back, StoredResponse { source: ResponseSource::Imported, ..sent });
+    }
+
+    #[test]
     fn failed_requests_and_unrecorded_answers_import_without_one() {
         assert_eq!(read(r#"{"status":0,"content":{"size":0}}"#), None);
         assert_eq!(read(r#"{"status":200,"_hookscope":{"recorded":false}}"#), None);
