@@ -8,6 +8,7 @@ fn main() {
         "list_deliveries",
         "get_delivery",
         "get_delivery_body",
+        "get_delivery_responses",
         "list_event_types",
         "get_delivery_group",
         "list_endpoint_settings",

@@ -87,6 +87,7 @@ pub fn run() {
             commands::deliveries::list_deliveries,
             commands::deliveries::get_delivery,
             commands::deliveries::get_delivery_body,
+            commands::deliveries::get_delivery_responses,
             commands::deliveries::list_event_types,
             commands::deliveries::get_delivery_group,
             commands::endpoints::list_endpoint_settings,

@@ -97,6 +97,18 @@ async fn run_inspector_checks(client: &Client, addr: SocketAddr) -> anyhow::Resu
     search.clear().await?;
     search.send_keys("\u{E00C}").await?; // Escape
     wait_rows(client, |ids| ids.len() == 3, "all rows again").await;
+
+    // The answer Hookscope gave is shown as it went out.
+    select(client, json).await;
+    click(client, "tab-response").await;
+    wait_text(client, "[data-testid=response-status]", "200 OK").await;
+    let given = "[data-testid=response-given-section]";
+    wait_text(client, given, "Hookscope's default answer").await;
+    wait_text(client, given, "content-type").await;
+    wait_text(client, given, "application/json").await;
+    click(client, "body-view-raw").await;
+    let answer = format!(r#"{{"captured":true,"id":{json}}}"#);
+    wait_text(client, "[data-testid=response-body]", &answer).await;
     Ok(())
 }
 

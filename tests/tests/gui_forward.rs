@@ -179,6 +179,14 @@ async fn response_rules_forwarding_and_export_in_the_app() {
         wait_text(&client, "[data-testid=response-given]", "Answered 500").await;
         wait_text(&client, "[data-testid=forward-status]", "target answered 201").await;
         wait_text(&client, "[data-testid=forward-body]", "by local code").await;
+        // The Response tab holds both answers in full.
+        click(&client, "tab-response").await;
+        wait_text(&client, "[data-testid=response-status]", "500 Internal Server Error").await;
+        wait_text(&client, "[data-testid=response-source]", "sequence").await;
+        wait_text(&client, "[data-testid=forward-response-status]", "201 Created").await;
+        let target = "[data-testid=forward-response-section]";
+        wait_text(&client, target, "content-type").await;
+        wait_text(&client, target, "by local code").await;
         select(&client, second).await;
         wait_text(&client, "[data-testid=response-given]", "Answered 200").await;
         wait_text(&client, "[data-testid=forward-result]", "/webhooks").await;
@@ -200,6 +208,9 @@ async fn response_rules_forwarding_and_export_in_the_app() {
         wait_text(&client, &row, "201").await;
         select(&client, proxied as u64).await;
         wait_text(&client, "[data-testid=response-given]", "Answered 201").await;
+        wait_text(&client, "[data-testid=response-status]", "201 Created").await;
+        wait_text(&client, "[data-testid=response-source]", "passed on (proxy mode)").await;
+        wait_text(&client, "[data-testid=response-body]", "by local code").await;
         Ok(())
     })
     .await;

@@ -1,4 +1,5 @@
 use hookscope_core::analysis;
+use hookscope_core::store::responses::DeliveryResponses;
 use hookscope_core::store::{DeliveryDetail, DeliveryGroup, DeliveryQuery, DeliverySummary};
 use tauri::State;
 use tauri::ipc::Response;
@@ -23,6 +24,15 @@ pub async fn get_delivery(state: State<'_, AppState>, id: i64) -> CommandResult<
 #[tauri::command]
 pub async fn get_delivery_body(state: State<'_, AppState>, id: i64) -> CommandResult<Response> {
     state.read(move |s| s.body(id)).await.map(Response::new)
+}
+
+/// The answer the delivery's sender got and, in forward mode, what the target answered.
+#[tauri::command]
+pub async fn get_delivery_responses(
+    state: State<'_, AppState>,
+    id: i64,
+) -> CommandResult<DeliveryResponses> {
+    state.read(move |s| s.responses(id)).await
 }
 
 #[tauri::command]

@@ -16,6 +16,7 @@ import type {
   DeliveryDetail,
   DeliveryGroup,
   DeliveryQuery,
+  DeliveryResponses,
   DeliverySummary,
   Endpoint,
   EndpointCount,
@@ -68,6 +69,36 @@ interface Analysis {
   /** Null when nothing can be checked (the body was refused). */
   verification: Verification | null;
   decoded: Decoded | null;
+}
+
+const REASONS: Record<number, string> = { 200: 'OK', 202: 'Accepted', 408: 'Request Timeout', 413: 'Payload Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+/** The answer the core records: its default JSON naming the id, or a refusal's. */
+function demoResponses(d: DeliveryDetail): DeliveryResponses {
+  const status = d.responseStatus ?? 200;
+  const text = d.bodyStored
+    ? `{"captured":true,"id":${d.id}}`
+    : `{"id":${d.id},"captured":false,"error":"body exceeds the ${MAX_BODY} byte limit","limit":${MAX_BODY}}`;
+  const size = new TextEncoder().encode(text).length;
+  const headers: Array<[string, string]> = [
+    ['content-type', 'application/json'],
+    ...(d.bodyStored ? [] : ([['connection', 'close']] as Array<[string, string]>)),
+    ['content-length', String(size)],
+    ['date', new Date(d.receivedAt).toUTCString()],
+  ];
+  return {
+    deliveryId: d.id,
+    response: {
+      source: d.bodyStored ? 'default' : 'refusal',
+      status,
+      reason: REASONS[status] ?? '',
+      headers,
+      body: { text, size, cut: false, binary: false },
+      bodySize: size,
+      truncated: false,
+    },
+    forwardResponse: null,
+  };
 }
 
 interface Stored {
@@ -1075,6 +1106,7 @@ export function createDemoBackend(search: string): Backend {
     },
     getDelivery: async (id) => ({ ...(await find(id)).detail }),
     getDeliveryBody: async (id) => (await find(id)).body.slice(),
+    getDeliveryResponses: async (id) => demoResponses((await find(id)).detail),
     getDeliveryGroup: async (id): Promise<DeliveryGroup> => {
       const s = await find(id);
       const members = s.groupKey === null ? [s] : db.filter((x) => x.groupKey === s.groupKey);

@@ -6,6 +6,7 @@ import type {
   DeliveryDetail,
   DeliveryGroup,
   DeliveryQuery,
+  DeliveryResponses,
   DeliverySummary,
   Endpoint,
   EndpointCount,
@@ -81,6 +82,8 @@ export const listDeliveries = (query: DeliveryQuery): Promise<DeliverySummary[]>
 export const listEventTypes = (): Promise<string[]> => call((b) => b.listEventTypes());
 export const getDelivery = (id: number): Promise<DeliveryDetail> => call((b) => b.getDelivery(id));
 export const getDeliveryBody = (id: number): Promise<Uint8Array> => call((b) => b.getDeliveryBody(id));
+export const getDeliveryResponses = (id: number): Promise<DeliveryResponses> =>
+  call((b) => b.getDeliveryResponses(id));
 export const getDeliveryGroup = (id: number): Promise<DeliveryGroup> => call((b) => b.getDeliveryGroup(id));
 
 export const listEndpointSettings = (): Promise<EndpointSettings[]> => call((b) => b.listEndpointSettings());

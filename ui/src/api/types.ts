@@ -5,6 +5,7 @@ import type { DecodedView } from '../bindings/DecodedView';
 import type { DeliveryDetail } from '../bindings/DeliveryDetail';
 import type { DeliveryGroup } from '../bindings/DeliveryGroup';
 import type { DeliveryQuery } from '../bindings/DeliveryQuery';
+import type { DeliveryResponses } from '../bindings/DeliveryResponses';
 import type { DeliverySummary } from '../bindings/DeliverySummary';
 import type { Endpoint } from '../bindings/Endpoint';
 import type { EndpointCount } from '../bindings/EndpointCount';
@@ -26,6 +27,8 @@ import type { FloviVehicle } from '../bindings/FloviVehicle';
 import type { FlowellaEvent } from '../bindings/FlowellaEvent';
 import type { KeySource } from '../bindings/KeySource';
 import type { ProviderId } from '../bindings/ProviderId';
+import type { RecordedResponse } from '../bindings/RecordedResponse';
+import type { ResponseSource } from '../bindings/ResponseSource';
 import type { ReverifyResult } from '../bindings/ReverifyResult';
 import type { StoreChange } from '../bindings/StoreChange';
 import type { ScheduleRequest } from '../bindings/ScheduleRequest';
@@ -33,6 +36,7 @@ import type { ScheduleResult } from '../bindings/ScheduleResult';
 import type { SecretSlot } from '../bindings/SecretSlot';
 import type { ServerInfo } from '../bindings/ServerInfo';
 import type { SignatureStatus } from '../bindings/SignatureStatus';
+import type { TargetResponse } from '../bindings/TargetResponse';
 import type { TunnelKind } from '../bindings/TunnelKind';
 import type { TunnelSettings } from '../bindings/TunnelSettings';
 import type { TunnelSettingsInput } from '../bindings/TunnelSettingsInput';
@@ -65,6 +69,7 @@ export type {
   DeliveryDetail,
   DeliveryGroup,
   DeliveryQuery,
+  DeliveryResponses,
   DeliverySummary,
   Endpoint,
   EndpointCount,
@@ -86,6 +91,8 @@ export type {
   FlowellaEvent,
   KeySource,
   ProviderId,
+  RecordedResponse,
+  ResponseSource,
   ReverifyResult,
   StoreChange,
   ScheduleRequest,
@@ -93,6 +100,7 @@ export type {
   SecretSlot,
   ServerInfo,
   SignatureStatus,
+  TargetResponse,
   TunnelKind,
   TunnelSettings,
   TunnelSettingsInput,
@@ -132,6 +140,8 @@ export interface Backend {
   listEventTypes(): Promise<string[]>;
   getDelivery(id: number): Promise<DeliveryDetail>;
   getDeliveryBody(id: number): Promise<Uint8Array>;
+  /** The answer the sender got and, in forward mode, what the target answered. */
+  getDeliveryResponses(id: number): Promise<DeliveryResponses>;
   getDeliveryGroup(id: number): Promise<DeliveryGroup>;
   listEndpointSettings(): Promise<EndpointSettings[]>;
   saveEndpoint(endpoint: EndpointInput): Promise<EndpointSettings>;

@@ -30,7 +30,7 @@ export function BodyPanel({ summary }: { summary: DeliverySummary }) {
   return <LoadedBody bytes={body.value} contentType={summary.contentType} />;
 }
 
-function LoadedBody({ bytes, contentType }: { bytes: Uint8Array; contentType: string | null }) {
+export function LoadedBody({ bytes, contentType }: { bytes: Uint8Array; contentType: string | null }) {
   const classified = useMemo(() => classifyBody(bytes, contentType), [bytes, contentType]);
   const [chosen, setChosen] = useState<BodyView | null>(null);
   const view = chosen ?? defaultView(classified);

@@ -17,12 +17,13 @@ import { AttemptsPanel } from './AttemptsPanel';
 import { DeliveryLabStrip } from './DeliveryLabStrip';
 import { BodyPanel } from './BodyPanel';
 import { OverviewPanel } from './OverviewPanel';
+import { ResponsePanel } from './ResponsePanel';
 import { SignaturePanel } from './SignaturePanel';
 
 // The editor (CodeMirror) loads with the first Replay tab opened, not with the app.
 const ReplayPanel = lazy(() => import('./replay/ReplayPanel').then((m) => ({ default: m.ReplayPanel })));
 
-export type DetailTab = 'overview' | 'signature' | 'attempts' | 'headers' | 'body' | 'replay';
+export type DetailTab = 'overview' | 'signature' | 'attempts' | 'headers' | 'body' | 'response' | 'replay';
 
 export function DetailPane() {
   const { state, dispatch } = useStore();
@@ -134,6 +135,7 @@ function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect
     attempts: d.duplicateOf !== null || d.attempt !== null || groupMatters(groupValue),
     headers: true,
     body: true,
+    response: true,
     replay: true,
   };
   const auto = (t: DetailTab): DetailTab => {
@@ -263,6 +265,9 @@ function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect
         <Tab id="body" active={active} onChoose={choose}>
           Body<span className="tab-count">{d.bodyStored ? formatSize(d.bodySize) : 'refused'}</span>
         </Tab>
+        <Tab id="response" active={active} onChoose={choose}>
+          Response{d.responseStatus !== null && <span className="tab-count">{d.responseStatus}</span>}
+        </Tab>
         <Tab id="replay" active={active} onChoose={choose}>
           Replay
         </Tab>
@@ -288,6 +293,8 @@ function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect
           ) : (
             <div className="detail-loading">Loading attempts…</div>
           )
+        ) : active === 'response' ? (
+          <ResponsePanel id={d.id} receivedAt={d.receivedAt} resyncGen={resyncGen} />
         ) : active === 'replay' ? (
           <Suspense fallback={<div className="detail-loading">Loading…</div>}>
             <ReplayPanel delivery={d} />

@@ -24,6 +24,8 @@ use hookscope_core::capture::{
 use hookscope_core::paths;
 use hookscope_core::registry::Registry;
 use hookscope_core::store::rules::{self, ImportInfo};
+use hookscope_core::replay::form::BodyPreview;
+use hookscope_core::store::responses::DeliveryResponses;
 use hookscope_core::store::{
     DEFAULT_RETENTION, DeliveryQuery, DeliverySummary, MAX_LIST_LIMIT, Store, StoreOptions,
     SyncMode,
@@ -301,17 +303,21 @@ fn run(cli: Cli) -> Result<u8> {
             if raw {
                 out.write_all(&body)?;
             } else if json {
+                let responses = store.responses(id)?;
                 let mut value = serde_json::to_value(&detail)?;
                 mark_import(&mut value, import.as_ref());
                 value["bodyText"] = match std::str::from_utf8(&body) {
                     Ok(text) => text.into(),
                     Err(_) => serde_json::Value::Null,
                 };
+                value["response"] = serde_json::to_value(&responses.response)?;
+                value["forwardResponse"] = serde_json::to_value(&responses.forward_response)?;
                 serde_json::to_writer_pretty(&mut out, &value)?;
                 writeln!(out)?;
             } else {
                 drop(out);
                 print_detail(&detail, import.as_ref(), &body)?;
+                print_responses(&store.responses(id)?)?;
                 return Ok(0);
             }
             out.flush()?;
@@ -465,6 +471,63 @@ fn mark_import(value: &mut serde_json::Value, import: Option<&ImportInfo>) {
         value["importedAt"] = import.imported_at.into();
         value["importSource"] = import.source.clone().into();
     }
+}
+
+/// The answer the sender got and, in forward mode, what the target answered: status line,
+/// headers, body, each escaped for the terminal.
+fn print_responses(responses: &DeliveryResponses) -> Result<()> {
+    let mut out = term::stdout();
+    writeln!(out)?;
+    match &responses.response {
+        Some(r) => {
+            writeln!(out, "response   {} {} (from {})", r.status, r.reason, r.source.describe())?;
+            print_headers_and_body(&mut out, &r.headers, &r.body)?;
+            if r.truncated {
+                writeln!(out, "(truncated: {} of {} bytes kept)", r.body.size, r.body_size)?;
+            }
+        }
+        None => writeln!(out, "response   not recorded")?,
+    }
+    if let Some(f) = &responses.forward_response {
+        writeln!(out)?;
+        let outcome = match (f.status, &f.error) {
+            (_, Some(error)) => format!("no answer: {}", term::line(error)),
+            (Some(status), None) => format!("{status} {}", f.reason),
+            (None, None) => "no answer".to_owned(),
+        };
+        writeln!(
+            out,
+            "forwarded  {} {} -> {outcome} in {} ms",
+            term::line(&f.method),
+            term::line(&f.url),
+            f.duration_ms
+        )?;
+        if f.error.is_none() {
+            print_headers_and_body(&mut out, &f.headers, &f.body)?;
+            if f.truncated {
+                writeln!(out, "(truncated: the target's answer was longer than the record keeps)")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn print_headers_and_body(
+    out: &mut impl Write,
+    headers: &[(String, String)],
+    body: &BodyPreview,
+) -> Result<()> {
+    for (name, value) in headers {
+        writeln!(out, "{}: {}", term::line(name), term::line(value))?;
+    }
+    writeln!(out)?;
+    if body.binary {
+        writeln!(out, "({} bytes of binary data)", body.size)?;
+    } else if !body.text.is_empty() {
+        writeln!(out, "{}", term::text(&body.text))?;
+    }
+    Ok(())
 }
 
 fn print_json(deliveries: &[DeliverySummary], imports: &HashMap<i64, ImportInfo>) -> Result<()> {

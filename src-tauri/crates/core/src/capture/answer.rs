@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use crate::store::DeliveryAnalysis;
+use crate::store::responses::ResponseSource;
 use crate::store::rules::ResponseRule;
 
 /// How many deliveries each (endpoint, idempotency key) has had since its sequence was set.
@@ -73,6 +74,15 @@ impl Plan {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
             delay: Duration::from_millis(rule.delay_ms),
             rule: Some(rule.clone()),
+        }
+    }
+
+    /// Who decided this answer.
+    pub fn source(&self) -> ResponseSource {
+        match &self.rule {
+            None => ResponseSource::Default,
+            Some(rule) if rule.sequence.is_empty() => ResponseSource::Rule,
+            Some(_) => ResponseSource::Sequence,
         }
     }
 

@@ -12,6 +12,7 @@ use axum::response::Response;
 use super::budget::Charge;
 use crate::outbound::{self, OutboundKind, OutboundRequest, OutboundResponse, RecordContext};
 use crate::store::Store;
+use crate::store::responses::ResponseSource;
 use crate::store::rules::{self, ForwardConfig};
 
 /// The target for a delivery on `path`: the configured URL, plus the part of the path below
@@ -79,16 +80,21 @@ pub(super) async fn forward(
 }
 
 /// Proxy mode: forwards, answers with the target's response (or the fallback), and records
-/// that answer on the delivery, announcing it again so live views show it.
+/// that answer's status on the delivery, announcing it again so live views show it. Returns
+/// the answer and whose it is.
 pub(super) async fn proxy(
     store: Store,
     config: &ForwardConfig,
     id: i64,
     request: OutboundRequest,
     started: Instant,
-) -> Response {
+) -> (Response, ResponseSource) {
     let answer = forward(store.clone(), config, id, request).await;
     let response = proxy_response(config, id, &answer);
+    let source = match target_status(&answer) {
+        Some(_) => ResponseSource::Proxy,
+        None => ResponseSource::Fallback,
+    };
     let status = response.status().as_u16();
     let latency = started.elapsed().as_micros() as i64;
     let recorded = tokio::task::spawn_blocking(move || {
@@ -99,7 +105,7 @@ pub(super) async fn proxy(
     if !matches!(recorded, Ok(Ok(()))) {
         tracing::warn!("the answer to delivery {id} was not recorded");
     }
-    response
+    (response, source)
 }
 
 /// Rule mode: the provider is answered by the rule while the forward runs on its own,
@@ -123,11 +129,7 @@ pub(super) fn proxy_response(
     delivery_id: i64,
     answer: &OutboundResponse,
 ) -> Response {
-    let status = match (answer.status, &answer.error) {
-        (Some(status), None) => StatusCode::from_u16(status).ok(),
-        _ => None,
-    };
-    let Some(status) = status else {
+    let Some(status) = target_status(answer) else {
         let error = answer.error.as_ref().map(ToString::to_string);
         let body = serde_json::json!({
             "id": delivery_id,
@@ -157,6 +159,14 @@ pub(super) fn proxy_response(
         }
     }
     response
+}
+
+/// The target's status, when it gave a valid answer.
+fn target_status(answer: &OutboundResponse) -> Option<StatusCode> {
+    match (answer.status, &answer.error) {
+        (Some(status), None) => StatusCode::from_u16(status).ok(),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ use tower::ServiceExt;
 
 use crate::analysis::{self, Captured, EndpointRuntime};
 use crate::registry::{Registry, RegistryError};
+use crate::store::responses::{ResponseSource, StoredResponse};
 use crate::store::rules::{EndpointLab, ForwardMode};
 use crate::store::{NewDelivery, StoreError, Writer};
 use answer::{Plan, SequenceHits};
@@ -633,35 +634,98 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
         response_latency_us: (started.elapsed() + plan.delay).as_micros() as i64,
         analysis,
     };
-    match coming.insert(delivery).await {
-        Ok(summary) => match refusal {
-            None => match outgoing {
-                Some((config, request)) if config.mode == ForwardMode::Proxy => {
-                    let store = state.registry.store().clone();
-                    forward::proxy(store, &config, summary.id, request, started).await
-                }
-                outgoing => {
-                    if let Some((config, request)) = outgoing {
-                        // The forward's copy of the body stays charged until it is sent.
-                        let store = state.registry.store().clone();
-                        forward::spawn(store, config, summary.id, request, charge);
-                    }
-                    if !plan.delay.is_zero() {
-                        tokio::time::sleep(plan.delay).await;
-                    }
-                    plan.respond(summary.id)
-                }
-            },
-            Some(refusal) => refused(&refusal, Some(summary.id)),
-        },
+    let bodyless_request = delivery.method == "HEAD";
+    let id = match coming.insert(delivery).await {
+        Ok(summary) => summary.id,
         Err(err) => {
+            // No delivery, so no answer to record with one.
             tracing::error!("delivery not stored: {err}");
-            json_response(
+            return json_response(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &serde_json::json!({ "captured": false, "error": format!("not stored: {err}") }),
-            )
+            );
+        }
+    };
+    let writer = &state.writer;
+    match refusal {
+        None => match outgoing {
+            Some((config, request)) if config.mode == ForwardMode::Proxy => {
+                let store = state.registry.store().clone();
+                let (response, source) = forward::proxy(store, &config, id, request, started).await;
+                record_answer(writer, id, source, bodyless_request, response).await
+            }
+            outgoing => {
+                if let Some((config, request)) = outgoing {
+                    // The forward's copy of the body stays charged until it is sent.
+                    let store = state.registry.store().clone();
+                    forward::spawn(store, config, id, request, charge);
+                }
+                // Recorded before the delay: should the sender hang up while it waits, the
+                // answer decided for it is still kept.
+                let response =
+                    record_answer(writer, id, plan.source(), bodyless_request, plan.respond(id))
+                        .await;
+                if !plan.delay.is_zero() {
+                    tokio::time::sleep(plan.delay).await;
+                }
+                response
+            }
+        },
+        Some(refusal) => {
+            let response = refused(&refusal, Some(id));
+            record_answer(writer, id, ResponseSource::Refusal, bodyless_request, response).await
         }
     }
+}
+
+/// Hands `response` back as it will go out, and has the writer record it for delivery `id`
+/// without waiting. What hyper would add on the wire (`Date`, `Content-Length`) is set here,
+/// so the record holds the headers as sent; a body the wire does not carry (the answer to a
+/// HEAD, a 1xx, 204 or 304) is recorded empty.
+async fn record_answer(
+    writer: &Writer,
+    id: i64,
+    source: ResponseSource,
+    bodyless_request: bool,
+    response: Response,
+) -> Response {
+    let (mut parts, body) = response.into_parts();
+    // Every answer here is built in memory: collecting it does not wait on anything.
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::warn!("the answer to delivery {id} has no body: {err}");
+            Bytes::new()
+        }
+    };
+    let status = parts.status;
+    // As hyper frames it: these statuses carry neither a body nor a length, and the answer to
+    // a HEAD carries the length without the body.
+    let no_length = status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    let bodyless = no_length || bodyless_request;
+    let headers = &mut parts.headers;
+    if !no_length && !headers.contains_key(header::CONTENT_LENGTH) {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    }
+    if !headers.contains_key(header::DATE)
+        && let Ok(date) = HeaderValue::from_str(&http_date(jiff::Timestamp::now()))
+    {
+        headers.insert(header::DATE, date);
+    }
+    let sent: Vec<(Vec<u8>, Vec<u8>)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str().as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .collect();
+    let kept = if bodyless { Bytes::new() } else { body.clone() };
+    writer.record_response(id, StoredResponse::new(source, status.as_u16(), sent, kept));
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// An HTTP date (RFC 9110's IMF-fixdate), as a `Date` header writes it.
+fn http_date(at: jiff::Timestamp) -> String {
+    jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&at).unwrap_or_default()
 }
 
 /// The answer to a refused body. The connection is closed after it: the rest of the body may
@@ -722,6 +786,12 @@ mod tests {
         assert_eq!(next_deadline(now, idle, end), (now + idle, Expiry::Idle));
         let late = now + Duration::from_secs(100);
         assert_eq!(next_deadline(late, idle, end), (end, Expiry::Total));
+    }
+
+    #[test]
+    fn dates_are_written_as_http_wants_them() {
+        let at: jiff::Timestamp = "1994-11-06T08:49:37Z".parse().unwrap();
+        assert_eq!(http_date(at), "Sun, 06 Nov 1994 08:49:37 GMT");
     }
 
     #[test]

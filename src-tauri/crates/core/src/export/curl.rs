@@ -150,6 +150,8 @@ mod tests {
             provider: None,
             response_status: Some(200),
             response_latency_us: None,
+            response: None,
+            forward_response: None,
         }
     }
 

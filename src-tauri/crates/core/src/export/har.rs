@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::ExportedDelivery;
 use crate::time::{iso8601, now_ms, parse_iso8601};
+use super::har_response::{RawResponse, ResponseSeed};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HarError {
@@ -104,17 +105,7 @@ fn entry(d: &ExportedDelivery) -> Value {
         "startedDateTime": iso8601(d.received_at),
         "time": time_ms,
         "request": request,
-        "response": {
-            "status": d.response_status.unwrap_or(0),
-            "statusText": "",
-            "httpVersion": "HTTP/1.1",
-            "cookies": [],
-            "headers": [],
-            "content": { "size": 0, "mimeType": "" },
-            "redirectURL": "",
-            "headersSize": -1,
-            "bodySize": -1,
-        },
+        "response": super::har_response::to_har(d),
         "cache": {},
         "timings": { "send": 0, "wait": time_ms, "receive": 0 },
         "_hookscope": extra,
@@ -337,7 +328,7 @@ impl BodyLimit {
 struct RawEntry {
     started: Option<Value>,
     time: Option<Value>,
-    status: Option<Value>,
+    response: Option<RawResponse>,
     extra: Option<Value>,
     request: Option<RawRequest>,
 }
@@ -407,7 +398,7 @@ impl<'de> serde::de::Visitor<'de> for EntrySeed {
                 "time" => entry.time = map.next_value()?,
                 "_hookscope" => entry.extra = map.next_value()?,
                 "request" => entry.request = map.next_value_seed(Nullable(RequestSeed(self.0)))?,
-                "response" => entry.status = map.next_value_seed(Nullable(StatusSeed))?.flatten(),
+                "response" => entry.response = map.next_value_seed(Nullable(ResponseSeed))?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -418,7 +409,7 @@ impl<'de> serde::de::Visitor<'de> for EntrySeed {
 }
 
 /// A seed that also takes `null`.
-struct Nullable<S>(S);
+pub(super) struct Nullable<S>(pub(super) S);
 
 impl<'de, S: serde::de::DeserializeSeed<'de>> serde::de::DeserializeSeed<'de> for Nullable<S> {
     type Value = Option<S::Value>;
@@ -445,37 +436,6 @@ impl<'de, S: serde::de::DeserializeSeed<'de>> serde::de::Visitor<'de> for Nullab
 
     fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         self.0.deserialize(d).map(Some)
-    }
-}
-
-/// `response.status`, the rest of the response skipped.
-struct StatusSeed;
-
-impl<'de> serde::de::DeserializeSeed<'de> for StatusSeed {
-    type Value = Option<Value>;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for StatusSeed {
-    type Value = Option<Value>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a response object")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut status = None;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'_, str>>()? {
-            if key == "status" {
-                status = map.next_value()?;
-            } else {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
-        }
-        Ok(status)
     }
 }
 
@@ -830,12 +790,8 @@ impl RawEntry {
             body => (body, oversize),
         };
         let body = if stored { body } else { None };
-        let status = self
-            .status
-            .as_ref()
-            .and_then(Value::as_u64)
-            .and_then(|s| u16::try_from(s).ok())
-            .filter(|s| (100..=599).contains(s));
+        let status = self.response.as_ref().and_then(RawResponse::status);
+        let response = self.response.map(RawResponse::into_stored).transpose()?.flatten();
         let received_at = match self.started {
             None | Some(Value::Null) => now_ms(),
             Some(Value::String(started)) => parse_iso8601(&started).map_err(|why| {
@@ -861,6 +817,8 @@ impl RawEntry {
                 .as_ref()
                 .and_then(Value::as_f64)
                 .map(|ms| (ms * 1000.0) as i64),
+            response,
+            forward_response: None,
         };
         Ok(HarEntry { delivery, oversize, form })
     }

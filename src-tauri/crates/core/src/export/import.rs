@@ -12,6 +12,7 @@ use super::har::{FormBody, HarEntry, for_each_entry};
 use super::{ExportError, ImportNote, ImportReport, Result, as_captured};
 use crate::analysis::EndpointRuntime;
 use crate::registry::Registry;
+use crate::store::responses::StoredResponse;
 use crate::store::{NewDelivery, StoreError, headers, status_text};
 use crate::time;
 
@@ -72,14 +73,17 @@ fn import_on(
     conn.execute_batch(&format!(
         "PRAGMA temp_store = FILE;
          DROP TABLE IF EXISTS temp.har_import;
-         CREATE TEMP TABLE har_import (seq INTEGER PRIMARY KEY, {COLUMNS});"
+         CREATE TEMP TABLE har_import (seq INTEGER PRIMARY KEY, {COLUMNS});
+         {STAGED_RESPONSES}"
     ))
     .map_err(StoreError::from)?;
     let result = stage(conn, runtimes, reader, options)
         .and_then(|(count, notes)| move_in(conn, count, notes, source, options));
     // Setting `temp_store` again drops the table too; the pooled connection is left as found.
-    let _ =
-        conn.execute_batch("DROP TABLE IF EXISTS temp.har_import; PRAGMA temp_store = DEFAULT;");
+    let _ = conn.execute_batch(
+        "DROP TABLE IF EXISTS temp.har_import; DROP TABLE IF EXISTS temp.har_import_responses;
+         PRAGMA temp_store = DEFAULT;",
+    );
     result
 }
 
@@ -100,8 +104,10 @@ fn stage(
                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
             ))
             .map_err(StoreError::from)?;
+        let mut insert_response = tx.prepare(STAGE_RESPONSE).map_err(StoreError::from)?;
         let reader = std::io::BufReader::with_capacity(1 << 16, reader);
-        for_each_entry(reader, options.max_body, |index, entry: HarEntry| {
+        for_each_entry(reader, options.max_body, |index, mut entry: HarEntry| {
+            let response = entry.delivery.response.take();
             let mut delivery = as_captured(runtimes, entry.delivery);
             let mut note = |message: String| {
                 notes.push(ImportNote { index: index as u64, id: None, message });
@@ -124,6 +130,9 @@ fn stage(
                 None => {}
             }
             insert_staged(&mut insert, &delivery)?;
+            if let Some(response) = response {
+                stage_response(&mut insert_response, tx.last_insert_rowid(), &response)?;
+            }
             Ok::<_, ExportError>(())
         })?
     };
@@ -221,6 +230,7 @@ fn move_rows(
     )?;
     crate::store::bump_changes(tx, crate::store::IMPORTS_KEY)?;
     let new = new_ids(tx, before)?;
+    move_responses(tx, &new)?;
     let pruned = prune_to(tx, retention)?;
     let kept_from = new.len() - new_ids(tx, before)?.len();
     for note in notes {
@@ -230,13 +240,72 @@ fn move_rows(
     Ok((new[kept_from..].to_vec(), pruned))
 }
 
+/// The staging table of imported answers, by the `seq` of their entry's staged delivery.
+const STAGED_RESPONSES: &str = "DROP TABLE IF EXISTS temp.har_import_responses;
+    CREATE TEMP TABLE har_import_responses (seq INTEGER PRIMARY KEY, source, status, headers_raw,
+        body_size, truncated, body);";
+
+const STAGE_RESPONSE: &str = "INSERT INTO temp.har_import_responses
+    (seq, source, status, headers_raw, body_size, truncated, body)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+fn stage_response(
+    insert: &mut rusqlite::Statement<'_>,
+    seq: i64,
+    r: &StoredResponse,
+) -> Result<()> {
+    insert
+        .execute(params![
+            seq,
+            r.source.as_str(),
+            r.status,
+            headers::encode(&r.headers),
+            r.body_size.min(i64::MAX as u64) as i64,
+            r.truncated,
+            &r.body[..],
+        ])
+        .map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Gives each staged answer to the delivery its entry became. Staged deliveries are numbered
+/// 1, 2, ... in file order and moved in that order, so entry `seq` became `new[seq - 1]`.
+fn move_responses(tx: &rusqlite::Transaction<'_>, new: &[i64]) -> rusqlite::Result<()> {
+    let mut staged = tx.prepare(
+        "SELECT seq, source, status, headers_raw, body_size, truncated, body
+         FROM temp.har_import_responses ORDER BY seq",
+    )?;
+    let mut insert = tx.prepare(
+        "INSERT OR REPLACE INTO main.delivery_responses
+            (delivery_id, source, status, headers_raw, body_size, truncated, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut rows = staged.query([])?;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let Some(&id) = usize::try_from(seq - 1).ok().and_then(|i| new.get(i)) else {
+            continue;
+        };
+        insert.execute(params![
+            id,
+            row.get::<_, String>(1)?,
+            row.get::<_, i64>(2)?,
+            row.get::<_, Vec<u8>>(3)?,
+            row.get::<_, i64>(4)?,
+            row.get::<_, bool>(5)?,
+            row.get::<_, Vec<u8>>(6)?,
+        ])?;
+    }
+    Ok(())
+}
+
 fn new_ids(tx: &rusqlite::Transaction<'_>, after: i64) -> rusqlite::Result<Vec<i64>> {
     let mut stmt = tx.prepare_cached("SELECT id FROM main.deliveries WHERE id > ?1 ORDER BY id")?;
     stmt.query_map([after], |r| r.get(0))?.collect()
 }
 
 /// Deletes the oldest deliveries past `retention`; returns how many went. What the schema's
-/// `ON DELETE` clauses promise (import marks, replay links) follows from the foreign keys
+/// `ON DELETE` clauses promise (import marks, recorded answers, replay links) follows from the foreign keys
 /// this connection enforces; the search index forgets the rows by id, as the writer's
 /// pruning does.
 fn prune_to(tx: &rusqlite::Transaction<'_>, retention: u64) -> rusqlite::Result<u64> {

@@ -6,6 +6,7 @@
 
 mod curl;
 mod har;
+mod har_response;
 mod import;
 /// Kept under its old path for callers that still name it.
 pub use crate::time;
@@ -16,6 +17,7 @@ use ts_rs::TS;
 
 use crate::analysis::{self, Captured, EndpointRuntime};
 use crate::registry::{Registry, RegistryError};
+use crate::store::responses::{self, ForwardedResponse, StoredResponse};
 use crate::store::{NewDelivery, Store, StoreError, headers};
 
 pub use curl::{curl_command, shell_quote};
@@ -75,6 +77,10 @@ pub struct ExportedDelivery {
     pub provider: Option<String>,
     pub response_status: Option<u16>,
     pub response_latency_us: Option<i64>,
+    /// The answer as sent; none when it was not recorded.
+    pub response: Option<StoredResponse>,
+    /// What the target of the latest forward answered.
+    pub forward_response: Option<ForwardedResponse>,
 }
 
 impl ExportedDelivery {
@@ -114,6 +120,13 @@ fn all_ids(conn: &Connection) -> Result<Vec<i64>, StoreError> {
 }
 
 fn load_one(conn: &Connection, id: i64) -> Result<ExportedDelivery, StoreError> {
+    let mut delivery = load_request(conn, id)?;
+    delivery.response = responses::stored(conn, id)?;
+    delivery.forward_response = responses::forwarded(conn, id)?;
+    Ok(delivery)
+}
+
+fn load_request(conn: &Connection, id: i64) -> Result<ExportedDelivery, StoreError> {
     conn.query_row(
         "SELECT d.id, d.received_at, d.method, d.path, d.query, d.http_version, d.headers_raw,
             d.body_size, d.response_status, d.response_latency_us, e.name, d.provider,
@@ -139,6 +152,8 @@ fn load_one(conn: &Connection, id: i64) -> Result<ExportedDelivery, StoreError> 
                 response_latency_us: r.get(9)?,
                 endpoint: r.get(10)?,
                 provider: r.get(11)?,
+                response: None,
+                forward_response: None,
             })
         },
     )
@@ -190,6 +205,44 @@ fn json_item(d: &ExportedDelivery) -> serde_json::Value {
         "headers": headers::to_text_pairs(&d.headers),
         "bodySize": d.body_size,
         "bodyStored": d.body.is_some(),
+        "bodyText": text,
+        "bodyBase64": base64,
+        "response": d.response.as_ref().map(json_response),
+        "forwardResponse": d.forward_response.as_ref().map(json_forward),
+    })
+}
+
+/// A body as JSON export writes it: text when UTF-8, else base64.
+fn json_body(body: &[u8]) -> (Option<&str>, Option<String>) {
+    use base64::Engine;
+    match std::str::from_utf8(body) {
+        Ok(text) => (Some(text), None),
+        Err(_) => (None, Some(base64::engine::general_purpose::STANDARD.encode(body))),
+    }
+}
+
+fn json_response(r: &StoredResponse) -> serde_json::Value {
+    let (text, base64) = json_body(&r.body);
+    serde_json::json!({
+        "source": r.source,
+        "status": r.status,
+        "headers": headers::to_text_pairs(&r.headers),
+        "bodySize": r.body_size,
+        "truncated": r.truncated,
+        "bodyText": text,
+        "bodyBase64": base64,
+    })
+}
+
+fn json_forward(f: &ForwardedResponse) -> serde_json::Value {
+    let (text, base64) = json_body(&f.body);
+    serde_json::json!({
+        "url": f.url,
+        "status": f.status,
+        "error": f.error,
+        "headers": f.headers,
+        "truncated": f.truncated,
+        "durationMs": f.duration_ms,
         "bodyText": text,
         "bodyBase64": base64,
     })

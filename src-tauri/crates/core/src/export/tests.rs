@@ -183,6 +183,8 @@ fn json_and_curl_cover_every_delivery() {
         provider: None,
         response_status: Some(200),
         response_latency_us: None,
+        response: None,
+        forward_response: None,
     };
     let json: serde_json::Value =
         serde_json::from_str(&render(std::slice::from_ref(&d), ExportFormat::Json)).unwrap();

@@ -9,6 +9,7 @@ pub mod headers;
 mod model;
 pub mod outbound;
 mod query;
+pub mod responses;
 pub mod rules;
 mod search;
 mod writer;
@@ -150,6 +151,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0007_search.sql")),
         M::up(include_str!("migrations/0008_inline_body.sql")),
         M::up(include_str!("migrations/0009_request_target.sql")),
+        M::up(include_str!("migrations/0010_delivery_responses.sql")),
     ])
 }
 
@@ -338,6 +340,11 @@ impl Store {
     /// The body exactly as received; empty for a refused (oversize) body.
     pub fn body(&self, id: i64) -> Result<Vec<u8>> {
         self.read(|c| query::body(c, id))
+    }
+
+    /// The answer the delivery's sender got and, in forward mode, what the target answered.
+    pub fn responses(&self, id: i64) -> Result<responses::DeliveryResponses> {
+        self.read(|c| responses::of_delivery(c, id))
     }
 
     pub fn group(&self, id: i64) -> Result<(Option<String>, Vec<DeliverySummary>)> {

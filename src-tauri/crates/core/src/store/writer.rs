@@ -28,6 +28,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::checkpoint::{self, Checkpointer};
 use super::search::{MAX_INDEXED_BODY, SearchDoc};
+use super::responses::{self, StoredResponse};
 use super::{DeliverySummary, NewDelivery, Result, StoreError, SyncMode, headers, one_line};
 
 /// The most deliveries one transaction takes, so one group never delays the next too long.
@@ -171,7 +172,33 @@ struct Prepared {
     signature_detail: Option<String>,
 }
 
-type Job = (Prepared, oneshot::Sender<Result<DeliverySummary>>);
+/// What the writer is sent.
+// Nearly every job is a delivery: boxing it would cost an allocation per capture to save queue
+// room on the few answers.
+#[allow(clippy::large_enum_variant)]
+enum Job {
+    /// A delivery, and where to say once it is committed (or why not).
+    Delivery(Prepared, oneshot::Sender<Result<DeliverySummary>>),
+    /// The answer a committed delivery got. Nobody waits for it: if it cannot be recorded the
+    /// delivery stays, without it.
+    Response(i64, StoredResponse),
+}
+
+impl Job {
+    /// Answers a delivery's sender with `err`; a response is dropped.
+    fn refuse(self, err: StoreError) {
+        match self {
+            Self::Delivery(_, done) => {
+                let _ = done.send(Err(err));
+            }
+            Self::Response(id, _) => tracing::debug!("the answer to delivery {id} not recorded"),
+        }
+    }
+
+    fn is_delivery(&self) -> bool {
+        matches!(self, Self::Delivery(..))
+    }
+}
 
 /// Sends deliveries to the writer thread. Cheap to clone.
 #[derive(Clone)]
@@ -244,6 +271,24 @@ impl Writer {
         self.coming().insert(delivery).await
     }
 
+    /// Records the answer delivery `id` got, in a later commit, without waiting for it: the
+    /// answer has gone (or is going) out whatever becomes of the record.
+    pub fn record_response(&self, id: i64, response: StoredResponse) {
+        match self.tx.try_send(Job::Response(id, response)) {
+            Ok(()) => {}
+            // A queue full of deliveries: wait for room on a task of its own, not the answer's.
+            Err(mpsc::error::TrySendError::Full(job)) => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    if let Err(mpsc::error::SendError(job)) = tx.send(job).await {
+                        job.refuse(StoreError::WriterStopped);
+                    }
+                });
+            }
+            Err(mpsc::error::TrySendError::Closed(job)) => job.refuse(StoreError::WriterStopped),
+        }
+    }
+
     /// Tells the writer a delivery is on its way (its body is read and is being analysed), so
     /// a commit that would otherwise start without it waits a moment and takes it along.
     pub fn coming(&self) -> Coming<'_> {
@@ -263,7 +308,7 @@ impl Coming<'_> {
         // Hashing and encoding happen here, on the caller's thread, not the single writer's.
         let prepared = Prepared::new(delivery);
         let (done, wait) = oneshot::channel();
-        let sent = self.writer.tx.send((prepared, done)).await;
+        let sent = self.writer.tx.send(Job::Delivery(prepared, done)).await;
         // Queued (or refused): no longer one to wait for.
         drop(self);
         sent.map_err(|_| StoreError::WriterStopped)?;
@@ -398,9 +443,7 @@ impl Queue {
     fn refuse_queued(&mut self, err: impl Fn() -> StoreError) -> bool {
         loop {
             match self.rx.try_recv() {
-                Ok((_, done)) => {
-                    let _ = done.send(Err(err()));
-                }
+                Ok(job) => job.refuse(err()),
                 Err(mpsc::error::TryRecvError::Empty) => return true,
                 Err(mpsc::error::TryRecvError::Disconnected) => return false,
             }
@@ -518,8 +561,8 @@ fn refuse_all(queue: &mut Queue, setup: &Setup, err: &StoreError) {
         other => one_line(other),
     };
     tracing::error!("{}", setup.damaged(reason.clone()));
-    while let Some((_, done)) = queue.rx.blocking_recv() {
-        let _ = done.send(Err(setup.damaged(reason.clone())));
+    while let Some(job) = queue.rx.blocking_recv() {
+        job.refuse(setup.damaged(reason.clone()));
     }
 }
 
@@ -564,7 +607,7 @@ fn run(
         };
         group.push(first);
         queue.gather(&mut group, Instant::now() + GATHER);
-        rate.add(group.len() as u64);
+        rate.add(group.iter().filter(|job| job.is_delivery()).count() as u64);
         #[cfg(test)]
         let fault = queue.gathering.faults.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
         #[cfg(test)]
@@ -580,7 +623,11 @@ fn run(
         let committed = commit(conn, &mut group, background);
         match committed {
             Ok(summaries) => {
-                for ((_, done), summary) in group.drain(..).zip(summaries) {
+                let senders = group.drain(..).filter_map(|job| match job {
+                    Job::Delivery(_, done) => Some(done),
+                    Job::Response(..) => None,
+                });
+                for (done, summary) in senders.zip(summaries) {
                     // Nobody watching (a headless `serve`): no copy to announce.
                     if events.receiver_count() > 0 {
                         let _ = events.send(summary.clone());
@@ -589,10 +636,11 @@ fn run(
                 }
             }
             Err(err) => {
-                tracing::error!("commit of {} deliveries failed: {err}", group.len());
+                let deliveries = group.iter().filter(|job| job.is_delivery()).count();
+                tracing::error!("commit of {deliveries} deliveries failed: {err}");
                 let message = one_line(&err);
-                for (_, done) in group.drain(..) {
-                    let _ = done.send(Err(StoreError::Commit(message.clone())));
+                for job in group.drain(..) {
+                    job.refuse(StoreError::Commit(message.clone()));
                 }
                 match Failure::of(&err, conn) {
                     Failure::Transient => {}
@@ -686,7 +734,17 @@ fn commit(
         )?;
         let mut first_of_group = tx
             .prepare_cached("SELECT id FROM deliveries WHERE group_key = ?1 ORDER BY id LIMIT 1")?;
-        for (p, _) in group.iter_mut() {
+        for job in group.iter_mut() {
+            let p = match job {
+                Job::Delivery(p, _) => p,
+                Job::Response(id, response) => {
+                    // Its own failure costs only the record, not the group's deliveries.
+                    if let Err(err) = responses::insert(&tx, *id, response) {
+                        tracing::warn!("the answer to delivery {id} not recorded: {err}");
+                    }
+                    continue;
+                }
+            };
             let d = &mut p.delivery;
             let a = &d.analysis;
             let duplicate_of: Option<i64> = match &a.group_key {
@@ -846,6 +904,7 @@ fn prune(tx: &rusqlite::Transaction<'_>, count: u64, indexed_upto: i64) -> Resul
     for sql in [
         "DELETE FROM imported_deliveries WHERE delivery_id <= ?1",
         "DELETE FROM delivery_targets WHERE delivery_id <= ?1",
+        "DELETE FROM delivery_responses WHERE delivery_id <= ?1",
         "UPDATE outbound_requests SET delivery_id = NULL WHERE delivery_id <= ?1",
     ] {
         tx.prepare_cached(sql)?.execute([cutoff])?;
