@@ -114,7 +114,7 @@ fn verified(provider: &str, flaws: Flaws, headers: &HeaderMap, body: &[u8]) -> b
             if flaws.first_v1_only {
                 v1s.first().is_some_and(|v| *v == expected)
             } else {
-                v1s.iter().any(|v| *v == expected)
+                v1s.contains(&expected)
             }
         }
         "flowella" => header(headers, "x-flowella-signature") == hmac_hex(SECRET, &signed),
@@ -603,4 +603,18 @@ fn usage_errors_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
         assert!(!stderr.contains(SECRET) && !String::from_utf8_lossy(&out.stdout).contains(SECRET));
     }
+}
+
+#[test]
+fn a_handler_that_cannot_be_reached_fails_valid_and_runs_nothing_else() {
+    let refused = hookscope_e2e::RefusedPort::new();
+    let data = tempfile::tempdir().unwrap();
+    let run = check(data.path(), "flowella", &refused.url("/hook"), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(with(&run.report, "fail"), set(&["valid"]));
+    assert_eq!(with(&run.report, "skipped").len(), 11);
+    let valid = result(&run.report, "valid");
+    assert!(valid["summary"].as_str().unwrap().contains("connection refused"), "{valid}");
+    let reading = valid["exchanges"][0]["reading"]["text"].as_str().unwrap();
+    assert!(reading.contains("Flowella retries up to three times"), "{reading}");
 }

@@ -232,7 +232,7 @@ pub(crate) fn with_extra_fields(body: &[u8]) -> Option<Vec<u8>> {
         inserts.push((offset(body, first), r#""hookscope_unknown_nested":{"added":true},"#));
     }
     let mut out = body.to_vec();
-    inserts.sort_by(|a, b| b.0.cmp(&a.0));
+    inserts.sort_by_key(|insert| std::cmp::Reverse(insert.0));
     for (at, text) in inserts {
         out.splice(at..at, text.bytes());
     }

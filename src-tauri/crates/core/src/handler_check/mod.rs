@@ -351,9 +351,13 @@ pub async fn run(registry: &Registry, spec: &CheckSpec) -> Result<HandlerCheckRe
     }
     let mut results = Vec::new();
     let mut valid: Option<CheckExchange> = None;
+    // A handler that cannot be reached (refused, DNS, TLS) makes every later check noise.
+    let mut unreachable: Option<String> = None;
     for id in wanted {
         let result = if !id.applies_to(spec.provider) {
             skipped(id, spec.provider, format!("Does not apply to {}.", spec.provider.name()))
+        } else if let Some(error) = unreachable.as_ref().filter(|_| id != CheckId::Timeout) {
+            skipped(id, spec.provider, format!("Not run: the handler cannot be reached ({error})."))
         } else if id == CheckId::Timeout {
             let exchange = match valid.clone() {
                 Some(exchange) => exchange,
@@ -364,6 +368,7 @@ pub async fn run(registry: &Registry, spec: &CheckSpec) -> Result<HandlerCheckRe
             let result = run_check(&sender, &base, id).await?;
             if id == CheckId::Valid {
                 valid = result.exchanges.first().cloned();
+                unreachable = valid.as_ref().filter(|e| !e.timed_out).and_then(|e| e.error.clone());
             }
             result
         };
