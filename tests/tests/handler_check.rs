@@ -539,6 +539,16 @@ fn secrets_come_from_a_stored_endpoint_and_deliveries_from_a_capture() {
     let sent = String::from_utf8(sent).unwrap();
     assert!(sent.contains("\"note\": \"Äänekoski\"") && sent.contains("\n  \"type\""), "{sent}");
     assert!(!sent.contains("4b8e4c2a-0d8e-4f0a-9d7a-6a1f2f3c4d5e"), "a fresh event id: {sent}");
+
+    // The delivery names its provider; another one is a usage error.
+    let env = [("HANDLER_SECRET", SECRET)];
+    let from = ["check-handler", "--from", &id, "--to", &handler.url, "--data-dir", dir];
+    let own = [&from[..], &["--secret-env", "HANDLER_SECRET", "--only", "valid"]].concat();
+    assert_eq!(cli_with_env(&own, &env).status.code(), Some(0));
+    let wrong = [&own[..], &["--provider", "flovi"]].concat();
+    let out = cli_with_env(&wrong, &env);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("came from fleiko"));
 }
 
 #[test]

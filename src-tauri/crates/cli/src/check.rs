@@ -19,7 +19,7 @@ use crate::{DataDir, UsageError, secret_values, term};
 
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// flovi, flowella or fleiko [default: the endpoint's provider]
+    /// flovi, flowella or fleiko [default: the endpoint's, or the --from delivery's, provider]
     #[arg(long, value_name = "P")]
     provider: Option<ProviderId>,
     /// The handler's URL
@@ -97,9 +97,15 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             signature_header = endpoint.signature_header;
         }
     }
+    if let (None, Some(id)) = (provider, args.from) {
+        let detail = registry.store().detail(id)?;
+        provider = detail.summary.provider.as_deref().and_then(|p| p.parse().ok());
+    }
     let Some(provider) = provider else {
         return Err(UsageError(
-            "give --provider (flovi, flowella or fleiko), or an --endpoint that has one".into(),
+            "give --provider (flovi, flowella or fleiko), or an --endpoint or --from delivery \
+             that has one"
+                .into(),
         )
         .into());
     };

@@ -307,12 +307,23 @@ pub async fn run(registry: &Registry, spec: &CheckSpec) -> Result<HandlerCheckRe
                 .into_iter()
                 .map(|(n, v)| (String::from_utf8_lossy(&n).into_owned(), v))
                 .collect();
+            if let Some(sender) = detail.summary.provider.as_deref()
+                && sender.parse::<ProviderId>().ok() != Some(spec.provider)
+            {
+                return Err(HandlerCheckError::Invalid(format!(
+                    "delivery {id} came from {sender}, not {}",
+                    spec.provider.name()
+                )));
+            }
+            // Flowella's header is the account's choice: re-sign where the capture carried it.
+            let captured_header =
+                detail.summary.signature_detail.as_ref().and_then(|v| v.header.clone());
             Base::captured(
                 spec.provider,
                 detail.summary.event_type.clone(),
                 headers,
                 store.body(id)?,
-                spec.signature_header.as_deref(),
+                spec.signature_header.as_deref().or(captured_header.as_deref()),
             )
         }
         None => Base::sample(spec.provider, spec.signature_header.as_deref()).ok_or_else(|| {
