@@ -151,3 +151,58 @@ fn runs_compare_check_by_check() {
     assert!(diff[1].changed);
     assert_eq!(diff[2].before, None);
 }
+
+#[test]
+fn the_migration_keeps_earlier_records_and_admits_check_records() {
+    use rusqlite_migration::{M, Migrations};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(crate::store::DB_FILE);
+    let mut conn = rusqlite::Connection::open(&path).unwrap();
+    Migrations::new(vec![
+        M::up(include_str!("../store/migrations/0001_init.sql")),
+        M::up(include_str!("../store/migrations/0002_providers.sql")),
+        M::up(include_str!("../store/migrations/0003_flovi.sql")),
+        M::up(include_str!("../store/migrations/0004_replay.sql")),
+        M::up(include_str!("../store/migrations/0005_forward.sql")),
+        M::up(include_str!("../store/migrations/0006_tunnel.sql")),
+        M::up(include_str!("../store/migrations/0007_search.sql")),
+        M::up(include_str!("../store/migrations/0008_inline_body.sql")),
+        M::up(include_str!("../store/migrations/0009_request_target.sql")),
+    ])
+    .to_latest(&mut conn)
+    .unwrap();
+    conn.execute(
+        "INSERT INTO outbound_requests (at, kind, url, method, request_headers, request_body,
+            response_headers, response_body, duration_ms)
+         VALUES (1, 'replay', 'http://x/', 'POST', '[]', x'7b7d', '[]', x'', 5)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let request = OutboundRequest {
+        method: "POST".into(),
+        url: "http://127.0.0.1:9/".into(),
+        headers: Vec::new(),
+        body: b"{}".to_vec(),
+    };
+    let response = outbound::OutboundResponse { status: Some(200), ..Default::default() };
+    let id = outbound::record(
+        &store,
+        OutboundKind::Check,
+        &RecordContext::default(),
+        &request,
+        &response,
+    )
+    .unwrap();
+    let kinds: Vec<String> = store
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT kind FROM outbound_requests ORDER BY id")?;
+            let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .unwrap();
+    assert_eq!(kinds, vec!["replay".to_owned(), "check".to_owned()]);
+    assert_eq!(id, 2);
+}
