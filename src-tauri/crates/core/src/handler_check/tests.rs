@@ -206,3 +206,13 @@ fn the_migration_keeps_earlier_records_and_admits_check_records() {
     assert_eq!(kinds, vec!["replay".to_owned(), "check".to_owned()]);
     assert_eq!(id, 2);
 }
+
+#[test]
+fn a_run_can_be_awaited_on_any_thread() {
+    // The window runs checks from async commands on a multi-threaded runtime.
+    fn send<T: Send>(_: T) {}
+    fn start(registry: &Registry, spec: &CheckSpec) {
+        send(run(registry, spec));
+    }
+    let _ = start as fn(&Registry, &CheckSpec);
+}
