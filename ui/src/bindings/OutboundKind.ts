@@ -3,4 +3,4 @@
 /**
  * Why an outbound request was made.
  */
-export type OutboundKind = "replay" | "forward" | "sample";
+export type OutboundKind = "replay" | "forward" | "sample" | "check";

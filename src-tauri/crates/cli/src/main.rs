@@ -1,5 +1,6 @@
 //! `hookscope-cli`: the capture core without a window — serve, list and show deliveries.
 
+mod check;
 mod endpoint;
 mod export;
 mod flovi;
@@ -178,6 +179,9 @@ enum Command {
     SendSample(replay::SampleArgs),
     /// Compare two deliveries, or a delivery and a replay (r12): headers and JSON paths
     Diff(replay::DiffArgs),
+    /// Prove a webhook handler against a provider's documented contract: signed and broken
+    /// deliveries, judged check by check (exit 0 all required checks pass, 1 one fails, 2 usage)
+    CheckHandler(check::CheckArgs),
     /// Export deliveries as HAR 1.2, curl commands or JSON (secrets are never included)
     Export(export::ExportArgs),
     /// Import a HAR file's requests as deliveries (marked imported)
@@ -248,6 +252,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Replay(args) => return replay::replay(args),
         Command::SendSample(args) => return replay::send_sample(args),
         Command::Diff(args) => return replay::diff(args),
+        Command::CheckHandler(args) => return check::run(args),
         Command::Export(args) => export::run_export(args)?,
         Command::Import(args) => export::run_import(args)?,
         Command::Tunnel(command) => tunnel::run(command)?,

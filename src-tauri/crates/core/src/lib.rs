@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod capture;
 pub mod export;
 pub mod flovi_api;
+pub mod handler_check;
 pub mod logging;
 pub mod outbound;
 pub mod paths;

@@ -48,6 +48,8 @@ pub enum OutboundKind {
     Replay,
     Forward,
     Sample,
+    /// A request of a handler check (see `handler_check`).
+    Check,
 }
 
 impl OutboundKind {
@@ -56,6 +58,7 @@ impl OutboundKind {
             Self::Replay => "replay",
             Self::Forward => "forward",
             Self::Sample => "sample",
+            Self::Check => "check",
         }
     }
 
@@ -64,6 +67,7 @@ impl OutboundKind {
             "replay" => Some(Self::Replay),
             "forward" => Some(Self::Forward),
             "sample" => Some(Self::Sample),
+            "check" => Some(Self::Check),
             _ => None,
         }
     }

@@ -7,7 +7,7 @@
 
 pub mod diff;
 pub mod form;
-mod ids;
+pub(crate) mod ids;
 pub mod sample;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -319,7 +319,7 @@ fn new_ids(
 }
 
 /// Replaces the first JSON string `old` in `body` with `new`, keeping every other byte.
-fn replace_json_string(body: &mut Vec<u8>, old: &str, new: &str) -> Option<String> {
+pub(crate) fn replace_json_string(body: &mut Vec<u8>, old: &str, new: &str) -> Option<String> {
     let needle = serde_json::to_string(old).ok()?;
     let text = std::str::from_utf8(body).ok()?;
     let at = text.find(&needle)?;

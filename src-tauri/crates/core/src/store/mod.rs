@@ -152,6 +152,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0008_inline_body.sql")),
         M::up(include_str!("migrations/0009_request_target.sql")),
         M::up(include_str!("migrations/0010_delivery_responses.sql")),
+        M::up(include_str!("migrations/0011_handler_check.sql")),
     ])
 }
 
