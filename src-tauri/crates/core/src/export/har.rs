@@ -100,7 +100,8 @@ fn entry(d: &ExportedDelivery) -> Value {
         "response": {
             "status": d.response_status.unwrap_or(0),
             "statusText": "",
-            "httpVersion": "HTTP/1.1",
+            // Answered on the connection the request came in on.
+            "httpVersion": d.http_version,
             "cookies": [],
             "headers": [],
             "content": { "size": 0, "mimeType": "" },
