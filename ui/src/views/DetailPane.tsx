@@ -294,7 +294,7 @@ function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect
           </Suspense>
         ) : active === 'headers' ? (
           loaded ? (
-            <HeadersTable headers={loaded.headers} />
+            <HeadersTable headers={loaded.headers} httpVersion={loaded.httpVersion} />
           ) : (
             <DetailWait detail={detail} what="headers" />
           )
@@ -346,12 +346,15 @@ function Meta({ label, wide, title, children }: { label: string; wide?: boolean;
   );
 }
 
-function HeadersTable({ headers }: { headers: Array<[string, string]> }) {
+function HeadersTable({ headers, httpVersion }: { headers: Array<[string, string]>; httpVersion: string }) {
+  // HTTP/2 carries names in lowercase, and hyper groups a repeated name's values at its first place.
+  const http2 = httpVersion.startsWith('HTTP/2');
   return (
     <div className="headers-view">
       <div className="panel-toolbar">
         <span className="muted">
           {headers.length} {headers.length === 1 ? 'header' : 'headers'}, in arrival order
+          {http2 && ' (HTTP/2: names are lowercase by the protocol, a repeated name’s values together)'}
         </span>
         <span className="spacer" />
         <CopyButton text={() => headersAsText(headers)} label="Copy all" title="Copy all headers as text" />
