@@ -553,3 +553,19 @@ fn http2_arrives_through_a_tunnel_too() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn a_connection_without_a_request_is_closed_after_the_header_read_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(dir.path(), &[]);
+    // A proper start, then a header block that never ends: no request ever completes.
+    let mut tcp = serve.connect();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(90))).unwrap();
+    let mut start = PREFACE.to_vec();
+    start.extend_from_slice(&frame(SETTINGS, 0, 0, &[]));
+    start.extend_from_slice(&frame(HEADERS, 0, 1, &request_block("/never", "h", &[])));
+    tcp.write_all(&start).unwrap();
+    // The 30 s timeout closes it; the 90 s read timeout only keeps a failure from hanging.
+    until_closed(&mut tcp);
+    assert!(list_json(dir.path(), &[]).is_empty());
+}
