@@ -225,7 +225,9 @@ function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect
           <Meta label="Via">
             <span data-testid="via-tunnel">{d.viaTunnel ? `${d.viaTunnel} tunnel` : 'direct'}</span>
           </Meta>
-          <Meta label="Protocol">{loaded ? loaded.httpVersion : '…'}</Meta>
+          <Meta label="Protocol">
+            <span data-testid="detail-protocol">{loaded ? loaded.httpVersion : '…'}</span>
+          </Meta>
           <Meta label="Latency">
             {loaded ? (loaded.responseLatencyUs === null ? <span className="muted">—</span> : formatLatency(loaded.responseLatencyUs)) : '…'}
           </Meta>
