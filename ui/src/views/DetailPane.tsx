@@ -227,7 +227,9 @@ function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect
           <Meta label="Via">
             <span data-testid="via-tunnel">{d.viaTunnel ? `${d.viaTunnel} tunnel` : 'direct'}</span>
           </Meta>
-          <Meta label="Protocol">{loaded ? loaded.httpVersion : '…'}</Meta>
+          <Meta label="Protocol">
+            <span data-testid="detail-protocol">{loaded ? loaded.httpVersion : '…'}</span>
+          </Meta>
           <Meta label="Latency">
             {loaded ? (loaded.responseLatencyUs === null ? <span className="muted">—</span> : formatLatency(loaded.responseLatencyUs)) : '…'}
           </Meta>
@@ -301,7 +303,7 @@ function Detail({ id, summary, tab, onTab, maxBody, resyncGen, related, onSelect
           </Suspense>
         ) : active === 'headers' ? (
           loaded ? (
-            <HeadersTable headers={loaded.headers} />
+            <HeadersTable headers={loaded.headers} httpVersion={loaded.httpVersion} />
           ) : (
             <DetailWait detail={detail} what="headers" />
           )
@@ -353,12 +355,15 @@ function Meta({ label, wide, title, children }: { label: string; wide?: boolean;
   );
 }
 
-function HeadersTable({ headers }: { headers: Array<[string, string]> }) {
+function HeadersTable({ headers, httpVersion }: { headers: Array<[string, string]>; httpVersion: string }) {
+  // HTTP/2 carries names in lowercase, and hyper groups a repeated name's values at its first place.
+  const http2 = httpVersion.startsWith('HTTP/2');
   return (
     <div className="headers-view">
       <div className="panel-toolbar">
         <span className="muted">
           {headers.length} {headers.length === 1 ? 'header' : 'headers'}, in arrival order
+          {http2 && ' (HTTP/2: names are lowercase by the protocol, a repeated name’s values together)'}
         </span>
         <span className="spacer" />
         <CopyButton text={() => headersAsText(headers)} label="Copy all" title="Copy all headers as text" />

@@ -427,6 +427,7 @@ fn print_detail(
     writeln!(out, "received   {}", format_time(s.received_at))?;
     writeln!(out, "endpoint   {}", term::or_dash(s.endpoint.as_deref()))?;
     writeln!(out, "from       {}", term::or_dash(detail.remote_addr.as_deref()))?;
+    writeln!(out, "protocol   {}", term::line(&detail.http_version))?;
     if let Some(tunnel) = &s.via_tunnel {
         writeln!(out, "via        {} tunnel", term::line(tunnel))?;
     }

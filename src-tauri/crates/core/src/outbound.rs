@@ -23,7 +23,8 @@ pub const MAX_RESPONSE_BODY: usize = 10 * 1024 * 1024;
 
 /// Headers that describe one connection rather than the message; the client recomputes them
 /// (Host and Content-Length from the URL and body) so an edited body or target stays coherent.
-const HOP_BY_HOP: [&str; 9] = [
+/// `HTTP2-Settings` belongs to an h2c upgrade, which is never passed on.
+const HOP_BY_HOP: [&str; 10] = [
     "host",
     "content-length",
     "connection",
@@ -33,6 +34,7 @@ const HOP_BY_HOP: [&str; 9] = [
     "trailer",
     "upgrade",
     "proxy-connection",
+    "http2-settings",
 ];
 
 /// True for a header the sender must not copy from a captured request.

@@ -11,9 +11,11 @@
 //! the attack, and a client that is really sending is read continuously, so it is never the
 //! one silent longest unless every connection is busy. A connection whose request is complete
 //! (being stored or answered) is never closed this way: its delivery may already be on disk.
+//! An HTTP/2 connection counts as busy while any of its streams is; a stream whose body is still
+//! arriving does not shield it, for the same reason a trickling HTTP/1 body does not.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -36,8 +38,9 @@ pub(super) struct Slot {
     epoch: Instant,
     /// Milliseconds after `epoch` of the last byte read.
     last_read: AtomicU64,
-    /// The request is complete and being stored or answered.
-    busy: AtomicBool,
+    /// Requests complete and being stored or answered: one at most over HTTP/1, one per
+    /// stream over HTTP/2.
+    busy: AtomicUsize,
     /// Chosen to make room; closed as soon as its task sees it.
     evicting: AtomicBool,
     evict: Notify,
@@ -48,7 +51,7 @@ impl Slot {
         let slot = Self {
             epoch,
             last_read: AtomicU64::new(0),
-            busy: AtomicBool::new(false),
+            busy: AtomicUsize::new(0),
             evicting: AtomicBool::new(false),
             evict: Notify::new(),
         };
@@ -62,9 +65,13 @@ impl Slot {
         self.last_read.store(now, Ordering::Relaxed);
     }
 
-    /// Marks the connection's request complete (or not), shielding it from eviction.
-    pub fn set_busy(&self, busy: bool) {
-        self.busy.store(busy, Ordering::Relaxed);
+    /// Marks one more request of the connection complete, shielding it from eviction.
+    fn enter_busy(&self) {
+        self.busy.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn leave_busy(&self) {
+        self.busy.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Resolves once the connection was chosen to make room.
@@ -78,14 +85,14 @@ pub(super) struct Busy(Arc<Slot>);
 
 impl Busy {
     pub fn new(slot: Arc<Slot>) -> Self {
-        slot.set_busy(true);
+        slot.enter_busy();
         Self(slot)
     }
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.set_busy(false);
+        self.0.leave_busy();
     }
 }
 
@@ -201,7 +208,7 @@ impl Connections {
 /// The slot silent the longest among those that may be closed.
 fn stalest<'a>(slots: impl Iterator<Item = &'a Arc<Slot>>) -> Option<Arc<Slot>> {
     slots
-        .filter(|s| !s.busy.load(Ordering::Relaxed) && !s.evicting.load(Ordering::Relaxed))
+        .filter(|s| s.busy.load(Ordering::Relaxed) == 0 && !s.evicting.load(Ordering::Relaxed))
         .min_by_key(|s| s.last_read.load(Ordering::Relaxed))
         .cloned()
 }
@@ -264,7 +271,7 @@ mod tests {
         let slot = |last: u64, busy: bool| {
             let s = Arc::new(Slot::new(epoch));
             s.last_read.store(last, Ordering::Relaxed);
-            s.set_busy(busy);
+            s.busy.store(usize::from(busy), Ordering::Relaxed);
             s
         };
         let fresh = slot(5_000, false);
@@ -301,6 +308,17 @@ mod tests {
         assert!(quiet_task.is_finished() || quiet_task.await.is_ok());
         assert!(!active_task.is_finished(), "the connection read last stays open");
         assert_eq!(conns.open.lock().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_connection_stays_busy_while_any_of_its_requests_is() {
+        let slot = Arc::new(Slot::new(Instant::now()));
+        let first = Busy::new(slot.clone());
+        let second = Busy::new(slot.clone());
+        drop(first);
+        assert!(stalest([slot.clone()].iter()).is_none(), "one stream is still being stored");
+        drop(second);
+        assert!(stalest([slot].iter()).is_some());
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@ mod budget;
 mod conns;
 mod forward;
 mod framing;
+mod h2;
 mod io;
 mod tunnelled;
 
@@ -21,8 +22,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
@@ -206,8 +206,8 @@ impl Listener {
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let router = app(self.state.clone());
         let reloader = tokio::spawn(reload_on_change(self.handle()));
-        let graceful = GracefulShutdown::new();
-        let builder = http1_builder();
+        let drain = Drain::new();
+        let protocols = protocols();
         tokio::pin!(shutdown);
         let mut admitted = None;
         loop {
@@ -233,12 +233,12 @@ impl Listener {
                 () = &mut shutdown => break,
             };
             let _ = stream.set_nodelay(true);
-            serve_connection(&builder, &router, admission, stream, remote, None, Some(&graceful));
+            serve_connection(&protocols, &router, admission, stream, remote, None, Some(&drain));
         }
         drop(self.tcp);
         reloader.abort();
         tokio::select! {
-            () = graceful.shutdown() => {}
+            () = drain.shutdown() => {}
             () = tokio::time::sleep(DRAIN_TIMEOUT) => {
                 tracing::warn!("some connections were still open after {DRAIN_TIMEOUT:?}");
             }
@@ -301,60 +301,244 @@ struct ConnInfo {
     slot: Arc<Slot>,
 }
 
-fn http1_builder() -> hyper::server::conn::http1::Builder {
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
+/// The HTTP/1 and HTTP/2 servers every connection is offered to.
+struct Protocols {
+    http1: hyper::server::conn::http1::Builder,
+    http2: hyper::server::conn::http2::Builder<TokioExecutor>,
+}
+
+fn protocols() -> Arc<Protocols> {
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .max_headers(MAX_HEADERS)
         .max_buf_size(MAX_BUF_SIZE)
         .keep_alive(true);
-    builder
+    Arc::new(Protocols { http1, http2: h2::builder() })
 }
 
-/// Serves one accepted connection on its own task, recording its raw request heads. The
-/// connection is closed early when the cap needs its room (see [`conns`]).
+/// Tells open connections to finish their requests and close, and waits until they have.
+struct Drain(tokio::sync::watch::Sender<bool>);
+
+/// One connection's view of a [`Drain`]; held while the connection is open.
+struct Stop(Option<tokio::sync::watch::Receiver<bool>>);
+
+impl Drain {
+    fn new() -> Self {
+        Self(tokio::sync::watch::Sender::new(false))
+    }
+
+    fn watcher(&self) -> Stop {
+        Stop(Some(self.0.subscribe()))
+    }
+
+    async fn shutdown(self) {
+        let _ = self.0.send(true);
+        self.0.closed().await;
+    }
+}
+
+impl Stop {
+    async fn requested(&mut self) {
+        match &mut self.0 {
+            Some(rx) => {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+}
+
+type ConnError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Polls a hyper connection until it ends; when shutdown is asked for (or, over HTTP/2, the
+/// connection has had no stream for the header read timeout) lets it finish what it is
+/// answering, for at most the drain timeout.
+async fn drive<C, E>(
+    conn: C,
+    stop: &mut Stop,
+    idle: Option<&h2::Streams>,
+    shut: impl FnOnce(std::pin::Pin<&mut C>),
+) -> Result<(), ConnError>
+where
+    C: Future<Output = Result<(), E>>,
+    E: Into<ConnError>,
+{
+    tokio::pin!(conn);
+    let idle = async {
+        match idle {
+            Some(streams) => streams.idle_for(HEADER_READ_TIMEOUT).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        result = &mut conn => return result.map_err(Into::into),
+        () = stop.requested() => {}
+        () = idle => {}
+    }
+    shut(conn.as_mut());
+    match tokio::time::timeout(DRAIN_TIMEOUT, conn).await {
+        Ok(result) => result.map_err(Into::into),
+        Err(_) => Err("did not finish draining in time".into()),
+    }
+}
+
+/// Serves one accepted connection on its own task, in HTTP/1 (recording its raw request heads)
+/// or HTTP/2. The connection is closed early when the cap needs its room (see [`conns`]).
 fn serve_connection<S>(
-    builder: &hyper::server::conn::http1::Builder,
+    protocols: &Arc<Protocols>,
     router: &Router,
     admission: Admission,
     stream: S,
     remote: SocketAddr,
     via_tunnel: Option<&'static str>,
-    graceful: Option<&GracefulShutdown>,
+    drain: Option<&Drain>,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     admission.open();
-    let tracker = Arc::new(Mutex::new(Tracker::default()));
-    let slot = admission.slot.clone();
-    let io = TokioIo::new(io::TrackedStream::new(stream, tracker.clone(), slot.clone()));
-    let router = router.clone();
-    let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
-        let head = tracker.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        req.extensions_mut().insert(ConnInfo { remote, head, via_tunnel, slot: slot.clone() });
-        router.clone().oneshot(req.map(Body::new))
-    });
-    let conn = builder.serve_connection(io, service);
-    let end = move |result: Option<Result<(), hyper::Error>>| match result {
-        Some(Ok(())) => {}
-        Some(Err(err)) => tracing::debug!("connection from {remote} ended: {err}"),
-        None => tracing::debug!("connection from {remote} closed to make room"),
-    };
     // Tunnelled connections have no graceful drain: the tunnel closes them anyway.
-    let conn: std::pin::Pin<Box<dyn Future<Output = Result<(), hyper::Error>> + Send>> =
-        match graceful {
-            Some(graceful) => Box::pin(graceful.watch(conn)),
-            None => Box::pin(conn),
-        };
+    let stop = drain.map_or(Stop(None), Drain::watcher);
+    let conn = Conn { remote, via_tunnel, slot: admission.slot.clone(), router: router.clone() };
+    let protocols = protocols.clone();
     tokio::spawn(async move {
         let result = tokio::select! {
-            result = conn => Some(result),
+            result = conn.serve(&protocols, stream, stop) => Some(result),
             () = admission.slot.evicted() => None,
         };
-        end(result);
+        match result {
+            Some(Ok(())) => {}
+            Some(Err(err)) => tracing::debug!("connection from {remote} ended: {err}"),
+            None => tracing::debug!("connection from {remote} closed to make room"),
+        }
         drop(admission);
     });
+}
+
+/// What an h2c upgrade leaves for the HTTP/2 half: the way to the upgraded connection and the
+/// answer to the request that asked for it.
+struct Upgrade {
+    on_upgrade: hyper::upgrade::OnUpgrade,
+    answer: Response,
+}
+
+/// One connection and what its requests are tagged with.
+#[derive(Clone)]
+struct Conn {
+    remote: SocketAddr,
+    via_tunnel: Option<&'static str>,
+    slot: Arc<Slot>,
+    router: Router,
+}
+
+impl Conn {
+    fn info(&self, head: Option<RawHead>) -> ConnInfo {
+        ConnInfo { remote: self.remote, head, via_tunnel: self.via_tunnel, slot: self.slot.clone() }
+    }
+
+    async fn serve<S>(
+        self,
+        protocols: &Protocols,
+        stream: S,
+        mut stop: Stop,
+    ) -> Result<(), ConnError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let tracker = Arc::new(Mutex::new(Tracker::default()));
+        let mut io = io::TrackedStream::new(stream, tracker.clone(), self.slot.clone());
+        let sniffed = tokio::select! {
+            sniffed = tokio::time::timeout(HEADER_READ_TIMEOUT, h2::sniff(&mut io)) => sniffed,
+            () = stop.requested() => return Ok(()),
+        };
+        let read = match sniffed {
+            Ok(Ok(h2::Sniffed::Http2(read))) => {
+                // The raw-head tracker gives up on the preface, which is no HTTP/1 head.
+                let io = h2::Rewind::new(read, io);
+                return self.serve_http2(protocols, io, None, &mut stop).await;
+            }
+            Ok(Ok(h2::Sniffed::Http1(read))) => read,
+            Ok(Err(err)) => return Err(err.into()),
+            Err(_) => return Err("nothing received within the header read timeout".into()),
+        };
+        let upgrade = Arc::new(Mutex::new(None::<Upgrade>));
+        let service = {
+            let conn = Arc::new(self.clone());
+            let upgrade = upgrade.clone();
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                let head = tracker.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                req.extensions_mut().insert(conn.info(head));
+                let router = conn.router.clone();
+                let upgrade = upgrade.clone();
+                async move {
+                    if !h2::wants_upgrade(&req) {
+                        return router.oneshot(req.map(Body::new)).await;
+                    }
+                    // Captured like any request, body and all; the answer waits for HTTP/2.
+                    let on_upgrade = hyper::upgrade::on(&mut req);
+                    let answer = router.oneshot(req.map(Body::new)).await?;
+                    if answer.headers().contains_key(header::CONNECTION) {
+                        // A refusal closes the connection: no reason to switch.
+                        return Ok(answer);
+                    }
+                    *upgrade.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(Upgrade { on_upgrade, answer });
+                    Ok(h2::switching_protocols())
+                }
+            })
+        };
+        let io = TokioIo::new(h2::Rewind::new(read, io));
+        let conn = protocols.http1.serve_connection(io, service).with_upgrades();
+        drive(conn, &mut stop, None, |c| c.graceful_shutdown()).await?;
+        let upgrade = upgrade.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let Some(Upgrade { on_upgrade, answer }) = upgrade else { return Ok(()) };
+        let mut upgraded = TokioIo::new(on_upgrade.await?);
+        let start =
+            tokio::time::timeout(HEADER_READ_TIMEOUT, h2::upgraded_start(&mut upgraded)).await;
+        let start = start.map_err(|_| "no HTTP/2 preface within the header read timeout")??;
+        let io = h2::Rewind::new(start, upgraded);
+        self.serve_http2(protocols, io, Some(answer), &mut stop).await
+    }
+
+    /// Serves HTTP/2 on `io`; `upgraded` is the answer for stream 1 after an h2c upgrade.
+    async fn serve_http2<S>(
+        self,
+        protocols: &Protocols,
+        io: S,
+        upgraded: Option<Response>,
+        stop: &mut Stop,
+    ) -> Result<(), ConnError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let streams = h2::Streams::new();
+        let service = {
+            let conn = Arc::new(self);
+            let streams = streams.clone();
+            let upgraded = Mutex::new(upgraded);
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                let open = streams.open();
+                // Taken by the first stream whatever it is: only stream 1 is the upgrade's.
+                let answer = upgraded
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                    .filter(|_| h2::is_upgrade_stream(&req));
+                req.extensions_mut().insert(conn.info(None));
+                let router = conn.router.clone();
+                async move {
+                    let _open = open;
+                    match answer {
+                        Some(answer) => Ok(answer),
+                        None => router.oneshot(req.map(Body::new)).await,
+                    }
+                }
+            })
+        };
+        let conn = protocols.http2.serve_connection(TokioIo::new(io), service);
+        drive(conn, stop, Some(&streams), |c| c.graceful_shutdown()).await
+    }
 }
 
 fn app(state: Arc<CaptureState>) -> Router {
@@ -672,7 +856,7 @@ async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Respon
             }
         },
         Some(refusal) => {
-            let response = refused(&refusal, Some(id));
+            let response = refused(&refusal, Some(id), parts.version);
             record_answer(writer, id, ResponseSource::Refusal, bodyless_request, response).await
         }
     }
@@ -728,16 +912,19 @@ fn http_date(at: jiff::Timestamp) -> String {
     jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&at).unwrap_or_default()
 }
 
-/// The answer to a refused body. The connection is closed after it: the rest of the body may
-/// still be on its way and must not be read as the next request.
-fn refused(refusal: &Refusal, id: Option<i64>) -> Response {
+/// The answer to a refused body. An HTTP/1 connection is closed after it: the rest of the body
+/// may still be on its way and must not be read as the next request. HTTP/2 ends just the
+/// stream, and has no `Connection` header.
+fn refused(refusal: &Refusal, id: Option<i64>, version: http::Version) -> Response {
     let mut body = serde_json::json!({ "id": id, "captured": false, "error": refusal.problem });
     if let Some(limit) = refusal.limit {
         body["limit"] = limit.into();
     }
     let mut response = json_response(refusal.status, &body);
     let headers = response.headers_mut();
-    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    if version < http::Version::HTTP_2 {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if refusal.status == StatusCode::SERVICE_UNAVAILABLE {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
     }

@@ -7,7 +7,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use super::{ListenerHandle, app, http1_builder, serve_connection};
+use super::{ListenerHandle, app, protocols, serve_connection};
 
 impl ListenerHandle {
     /// Serves one connection handed over in-process by the tunnel `via` (ngrok).
@@ -20,7 +20,7 @@ impl ListenerHandle {
         tokio::spawn(async move {
             let admission = state.conns.admit().await;
             let router = app(state);
-            serve_connection(&http1_builder(), &router, admission, stream, remote, Some(via), None);
+            serve_connection(&protocols(), &router, admission, stream, remote, Some(via), None);
         });
     }
 
@@ -32,7 +32,7 @@ impl ListenerHandle {
         let router = app(self.state.clone());
         let conns = self.state.conns.clone();
         let task = tokio::spawn(async move {
-            let builder = http1_builder();
+            let protocols = protocols();
             let mut admitted = None;
             loop {
                 let admission = match admitted.take() {
@@ -43,7 +43,7 @@ impl ListenerHandle {
                     Ok((stream, remote)) => {
                         let _ = stream.set_nodelay(true);
                         let via = Some(via);
-                        serve_connection(&builder, &router, admission, stream, remote, via, None);
+                        serve_connection(&protocols, &router, admission, stream, remote, via, None);
                     }
                     Err(err) => {
                         tracing::warn!("tunnel entry accept failed: {err}");
