@@ -16,7 +16,7 @@ use hyper::body::Frame;
 use hyper::client::conn::http2::SendRequest;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
-use hookscope_e2e::{Serve, fleiko_headers, list_json, post, set_secret, show};
+use hookscope_e2e::{Serve, exchange, fleiko_headers, list_json, post, set_secret, show};
 
 type Body = BoxBody<Bytes, Infallible>;
 
@@ -142,6 +142,59 @@ async fn prior_knowledge_requests_are_captured_like_http1_ones() {
     assert!(versions.contains(&"HTTP/2.0") && versions.contains(&"HTTP/1.1"), "{versions:?}");
     let text = hookscope_e2e::cli(&["show", &id.to_string(), "--data-dir", data]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("HTTP/2.0"));
+}
+
+/// `export` of every delivery in `data`, in `format`.
+fn export(data: &std::path::Path, format: &str) -> Vec<u8> {
+    let out =
+        hookscope_e2e::cli(&["export", "--data-dir", data.to_str().unwrap(), "--format", format]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+/// Each HAR entry's request URL and protocol.
+fn har_requests(har: &[u8]) -> Vec<(String, String)> {
+    let har = json(har);
+    let entries = har["log"]["entries"].as_array().unwrap();
+    let field = |e: &serde_json::Value, k: &str| e["request"][k].as_str().unwrap().to_owned();
+    entries.iter().map(|e| (field(e, "url"), field(e, "httpVersion"))).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_and_absolute_form_deliveries_export_the_url_they_were_sent_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(dir.path(), &[]);
+    let mut client = connect(serve.addr).await;
+    let headers: &[(&str, &[u8])] = &[("content-type", b"application/json")];
+    let (status, _) = send(&mut client, &serve, "POST", "/flovi/h2?a=1", headers, full("{}")).await;
+    assert_eq!(status, 200);
+    // HTTP/1 with an absolute-form target naming another host than Host does.
+    let absolute = "http://hooks.example.test:8080/fleiko/abs?x=1";
+    let raw = format!(
+        "POST {absolute} HTTP/1.1\r\nHost: other.example.test\r\nContent-Length: 2\r\n\r\n{{}}"
+    );
+    let response = exchange(&mut serve.connect(), raw.as_bytes()).unwrap();
+    assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
+
+    // The authority the HTTP/2 client used: the real address, not `localhost`.
+    let h2_url = serve.url("/flovi/h2?a=1");
+    assert!(h2_url.starts_with("http://127.0.0.1:"), "{h2_url}");
+    let expected =
+        vec![(h2_url.clone(), "HTTP/2.0".to_owned()), (absolute.to_owned(), "HTTP/1.1".to_owned())];
+    let har = export(dir.path(), "har");
+    assert_eq!(har_requests(&har), expected);
+    let curl = String::from_utf8(export(dir.path(), "curl")).unwrap();
+    assert!(curl.contains(&format!("curl -X 'POST' '{h2_url}'")), "{curl}");
+    assert!(curl.contains(&format!("curl -X 'POST' '{absolute}'")), "{curl}");
+
+    // Imported elsewhere and exported again, the URLs stay.
+    let file = dir.path().join("sent.har");
+    std::fs::write(&file, &har).unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    let data = copy.path().to_str().unwrap();
+    let out = hookscope_e2e::cli(&["import", file.to_str().unwrap(), "--data-dir", data]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(har_requests(&export(copy.path(), "har")), expected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

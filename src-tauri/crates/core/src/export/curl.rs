@@ -138,6 +138,7 @@ mod tests {
             method: "POST".into(),
             path: "/fleiko".into(),
             query: Some("a=1".into()),
+            target: None,
             http_version: "HTTP/1.1".into(),
             headers: vec![
                 (b"Host".to_vec(), b"127.0.0.1:8787".to_vec()),

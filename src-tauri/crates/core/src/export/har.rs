@@ -799,12 +799,13 @@ impl RawEntry {
             })?,
             Some(_) => return Err("startedDateTime is not a string".into()),
         };
-        let delivery = ExportedDelivery {
+        let mut delivery = ExportedDelivery {
             id: 0,
             received_at,
             method,
             path,
             query,
+            target: None,
             http_version: text(request.http_version).unwrap_or_else(|| "HTTP/1.1".into()),
             body_size: body.as_ref().map_or(oversize.unwrap_or(0), |b| b.len() as u64),
             headers,
@@ -820,6 +821,9 @@ impl RawEntry {
             response,
             forward_response: None,
         };
+        // An HTTP/2 entry has no Host header, and any entry's URL may name another authority
+        // or scheme than Host would: the URL itself is then kept as the target.
+        delivery.target = delivery.target_for(&url);
         Ok(HarEntry { delivery, oversize, form })
     }
 }

@@ -400,6 +400,7 @@ mod tests {
             method: "POST".into(),
             path: "/".into(),
             query: None,
+            target: None,
             http_version: "HTTP/1.1".into(),
             headers: Vec::new(),
             body: Some(Vec::new()),

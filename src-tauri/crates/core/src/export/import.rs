@@ -73,7 +73,7 @@ fn import_on(
     conn.execute_batch(&format!(
         "PRAGMA temp_store = FILE;
          DROP TABLE IF EXISTS temp.har_import;
-         CREATE TEMP TABLE har_import (seq INTEGER PRIMARY KEY, {COLUMNS});
+         CREATE TEMP TABLE har_import (seq INTEGER PRIMARY KEY, {COLUMNS}, target);
          {STAGED_RESPONSES}"
     ))
     .map_err(StoreError::from)?;
@@ -99,9 +99,9 @@ fn stage(
     let count = {
         let mut insert = tx
             .prepare(&format!(
-                "INSERT INTO temp.har_import ({COLUMNS})
+                "INSERT INTO temp.har_import ({COLUMNS}, target)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                    ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
+                    ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
             ))
             .map_err(StoreError::from)?;
         let mut insert_response = tx.prepare(STAGE_RESPONSE).map_err(StoreError::from)?;
@@ -175,6 +175,7 @@ fn insert_staged(insert: &mut rusqlite::Statement<'_>, d: &NewDelivery) -> Resul
             a.group_key,
             d.via_tunnel,
             d.body.as_deref(),
+            d.target,
         ])
         .map_err(StoreError::from)?;
     Ok(())
@@ -231,6 +232,7 @@ fn move_rows(
     crate::store::bump_changes(tx, crate::store::IMPORTS_KEY)?;
     let new = new_ids(tx, before)?;
     move_responses(tx, &new)?;
+    move_targets(tx, &new)?;
     let pruned = prune_to(tx, retention)?;
     let kept_from = new.len() - new_ids(tx, before)?.len();
     for note in notes {
@@ -295,6 +297,24 @@ fn move_responses(tx: &rusqlite::Transaction<'_>, new: &[i64]) -> rusqlite::Resu
             row.get::<_, bool>(5)?,
             row.get::<_, Vec<u8>>(6)?,
         ])?;
+    }
+    Ok(())
+}
+
+/// Gives each delivery its staged target, numbered as in [`move_responses`].
+fn move_targets(tx: &rusqlite::Transaction<'_>, new: &[i64]) -> rusqlite::Result<()> {
+    let mut staged = tx
+        .prepare("SELECT seq, target FROM temp.har_import WHERE target IS NOT NULL ORDER BY seq")?;
+    let mut insert = tx.prepare(
+        "INSERT OR REPLACE INTO main.delivery_targets (delivery_id, target) VALUES (?1, ?2)",
+    )?;
+    let mut rows = staged.query([])?;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let Some(&id) = usize::try_from(seq - 1).ok().and_then(|i| new.get(i)) else {
+            continue;
+        };
+        insert.execute(params![id, row.get::<_, String>(1)?])?;
     }
     Ok(())
 }

@@ -68,6 +68,10 @@ pub struct ExportedDelivery {
     pub method: String,
     pub path: String,
     pub query: Option<String>,
+    /// The request target as stored, when the path and query do not spell it: an
+    /// absolute-form `http://host/path?query`, or an HTTP/2 request's scheme and `:authority`
+    /// with them.
+    pub target: Option<String>,
     pub http_version: String,
     pub headers: Vec<(Vec<u8>, Vec<u8>)>,
     /// None when the body was refused (over the size limit).
@@ -84,8 +88,18 @@ pub struct ExportedDelivery {
 }
 
 impl ExportedDelivery {
-    /// The URL the sender used, rebuilt from the Host header.
+    /// The URL the sender used: the target itself when it is an absolute URL (HTTP/2 has no
+    /// Host header, and an absolute-form target names its own host), else rebuilt from the
+    /// Host header.
     pub fn url(&self) -> String {
+        if let Some(target) = self.target.as_deref().filter(|t| is_absolute(t)) {
+            return target.to_owned();
+        }
+        self.url_from_host()
+    }
+
+    /// The URL as the Host header, path and query spell it.
+    fn url_from_host(&self) -> String {
         let host = self
             .headers
             .iter()
@@ -96,12 +110,31 @@ impl ExportedDelivery {
         format!("http://{host}{}{query}", self.path)
     }
 
+    /// The target an import stores for `url`, the entry's URL without its fragment: none when
+    /// the Host header, path and query already rebuild it, so that exporting the import again
+    /// writes the same URL.
+    fn target_for(&self, url: &str) -> Option<String> {
+        let url = url.trim().split('#').next().unwrap_or_default();
+        (url != self.url_from_host()).then(|| url.to_owned())
+    }
+
     pub fn content_type(&self) -> Option<String> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(b"content-type"))
             .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
     }
+}
+
+/// Is `target` an absolute URL, `scheme://authority...`, rather than a path or a bare authority?
+fn is_absolute(target: &str) -> bool {
+    let Some((scheme, rest)) = target.split_once("://") else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && rest.starts_with(|c| !matches!(c, '/' | '?' | '#'))
 }
 
 /// The deliveries with these ids, in the order given; every delivery, oldest first, when
@@ -130,8 +163,9 @@ fn load_request(conn: &Connection, id: i64) -> Result<ExportedDelivery, StoreErr
     conn.query_row(
         "SELECT d.id, d.received_at, d.method, d.path, d.query, d.http_version, d.headers_raw,
             d.body_size, d.response_status, d.response_latency_us, e.name, d.provider,
-            d.body_stored, d.body
+            d.body_stored, d.body, t.target
          FROM deliveries d LEFT JOIN endpoints e ON e.id = d.endpoint_id
+            LEFT JOIN delivery_targets t ON t.delivery_id = d.id
          WHERE d.id = ?1",
         params![id],
         |r| {
@@ -144,6 +178,7 @@ fn load_request(conn: &Connection, id: i64) -> Result<ExportedDelivery, StoreErr
                 method: r.get(2)?,
                 path: r.get(3)?,
                 query: r.get(4)?,
+                target: r.get(14)?,
                 http_version: r.get(5)?,
                 headers: headers::decode(&raw),
                 body: stored.then(|| body.unwrap_or_default()),
@@ -335,7 +370,7 @@ fn as_captured(runtimes: &[EndpointRuntime], d: ExportedDelivery) -> NewDelivery
         method: d.method,
         path: d.path,
         query: d.query,
-        target: None,
+        target: d.target,
         http_version: d.http_version,
         headers: d.headers,
         body_size: d.body.as_ref().map_or(d.body_size, |b| b.len() as u64),

@@ -175,6 +175,7 @@ fn json_and_curl_cover_every_delivery() {
         method: "POST".into(),
         path: "/p".into(),
         query: None,
+        target: None,
         http_version: "HTTP/1.1".into(),
         headers: vec![(b"Content-Type".to_vec(), b"application/json".to_vec())],
         body: Some(vec![0xff]),
@@ -192,4 +193,111 @@ fn json_and_curl_cover_every_delivery() {
     assert_eq!(json[0]["bodyText"], serde_json::Value::Null);
     let curl = render(&[d.clone(), d], ExportFormat::Curl);
     assert_eq!(curl.matches("# delivery 4").count(), 2);
+}
+
+fn request(target: Option<&str>, headers: &[(&str, &str)]) -> ExportedDelivery {
+    ExportedDelivery {
+        id: 1,
+        received_at: 0,
+        method: "POST".into(),
+        path: "/hook".into(),
+        query: Some("q=1".into()),
+        target: target.map(str::to_owned),
+        http_version: "HTTP/1.1".into(),
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec()))
+            .collect(),
+        body: Some(Vec::new()),
+        body_size: 0,
+        endpoint: None,
+        provider: None,
+        response_status: Some(200),
+        response_latency_us: None,
+        response: None,
+        forward_response: None,
+    }
+}
+
+#[test]
+fn the_url_is_an_absolute_target_else_rebuilt_from_host_else_from_localhost() {
+    // HTTP/2: no Host, the authority in the target.
+    let h2 = request(Some("http://127.0.0.1:9/hook?q=1"), &[("content-type", "text/plain")]);
+    assert_eq!(h2.url(), "http://127.0.0.1:9/hook?q=1");
+    // Absolute-form HTTP/1: the target names its host, whatever Host says.
+    let absolute = request(Some("http://Example.test:81/hook?q=1"), &[("Host", "other.test")]);
+    assert_eq!(absolute.url(), "http://Example.test:81/hook?q=1");
+    let https = request(Some("https://example.test/hook?q=1"), &[("Host", "example.test")]);
+    assert_eq!(https.url(), "https://example.test/hook?q=1");
+    // Targets that are not absolute URLs (authority-form, asterisk-form, a path) leave it to Host.
+    for target in ["example.test:443", "*", "/hook?q=1", "http:///hook", "1http://h/"] {
+        let d = request(Some(target), &[("Host", "example.test")]);
+        assert_eq!(d.url(), "http://example.test/hook?q=1", "{target}");
+    }
+    assert_eq!(request(None, &[("host", "h.test:8787")]).url(), "http://h.test:8787/hook?q=1");
+    assert_eq!(request(None, &[]).url(), "http://localhost/hook?q=1");
+    assert_eq!(request(Some("*"), &[]).url(), "http://localhost/hook?q=1");
+}
+
+#[test]
+fn an_imported_url_is_kept_as_the_target_only_when_host_would_not_rebuild_it() {
+    let with_host = request(None, &[("Host", "example.test")]);
+    assert_eq!(with_host.target_for("http://example.test/hook?q=1"), None);
+    assert_eq!(with_host.target_for("http://example.test/hook?q=1#top"), None);
+    let other = with_host.target_for("http://127.0.0.1:9/hook?q=1#top");
+    assert_eq!(other.as_deref(), Some("http://127.0.0.1:9/hook?q=1"), "fragment never sent");
+    let https = with_host.target_for("https://example.test/hook?q=1");
+    assert_eq!(https.as_deref(), Some("https://example.test/hook?q=1"));
+    let no_host = request(None, &[]);
+    let kept = no_host.target_for("http://127.0.0.1:9/hook?q=1");
+    assert_eq!(kept.as_deref(), Some("http://127.0.0.1:9/hook?q=1"));
+}
+
+#[tokio::test]
+async fn an_http2_or_absolute_form_delivery_exports_its_own_url_and_keeps_it_through_import() {
+    let from = tempfile::tempdir().unwrap();
+    let source = registry(from.path());
+    let writer = source.store().writer().unwrap();
+    let mut h2 =
+        new_delivery("/h2", vec![(b"content-type".to_vec(), b"text/plain".to_vec())], b"a".into());
+    h2.http_version = "HTTP/2.0".into();
+    h2.target = Some("http://127.0.0.1:9/h2?x=1".into());
+    let mut absolute =
+        new_delivery("/abs", vec![(b"Host".to_vec(), b"other.test".to_vec())], b"b".into());
+    absolute.target = Some("http://example.test:81/abs?x=1".into());
+    let plain =
+        new_delivery("/plain", vec![(b"Host".to_vec(), b"example.test".to_vec())], b"c".into());
+    let mut ids = Vec::new();
+    for d in [h2, absolute, plain] {
+        ids.push(writer.insert(d).await.unwrap().id);
+    }
+    let urls = |store: &Store, ids: &[i64]| -> Vec<String> {
+        let har: serde_json::Value =
+            serde_json::from_str(&export(store, ids, ExportFormat::Har).unwrap()).unwrap();
+        let entries = har["log"]["entries"].as_array().unwrap();
+        entries.iter().map(|e| e["request"]["url"].as_str().unwrap().to_owned()).collect()
+    };
+    let expected = [
+        "http://127.0.0.1:9/h2?x=1",
+        "http://example.test:81/abs?x=1",
+        "http://example.test/plain?x=1",
+    ];
+    assert_eq!(urls(source.store(), &ids), expected);
+    let curl = export(source.store(), &ids[..1], ExportFormat::Curl).unwrap();
+    assert!(curl.contains("'http://127.0.0.1:9/h2?x=1'"), "{curl}");
+    let json = export(source.store(), &ids[..1], ExportFormat::Json).unwrap();
+    assert!(json.contains("\"url\": \"http://127.0.0.1:9/h2?x=1\""), "{json}");
+
+    let har = export(source.store(), &ids, ExportFormat::Har).unwrap();
+    let to = tempfile::tempdir().unwrap();
+    let copy = registry(to.path());
+    let report = import_har(&copy, har.as_bytes(), "h2.har").await.unwrap();
+    assert_eq!(urls(copy.store(), &report.ids), expected, "the same URLs after a round trip");
+    let targets: Vec<String> =
+        report.ids.iter().map(|&id| copy.store().detail(id).unwrap().target).collect();
+    // Stored only where Host, path and query do not spell the URL.
+    assert_eq!(targets, [expected[0], expected[1], "/plain?x=1"]);
+    let after = load(copy.store(), &report.ids).unwrap();
+    assert_eq!(after[0].http_version, "HTTP/2.0");
+    assert_eq!(after[2].target, None);
 }
