@@ -1,7 +1,8 @@
 //! HAR files through the real CLI. What browsers and other tools write imports: a leading
-//! byte-order mark, times with offsets, forms given only as `params`. What does not describe a
-//! request is refused naming the entry, and nothing is imported: a URL without a host, a date
-//! that does not exist. An export of real captures, binary and bodiless ones included, imports
+//! byte-order mark, times with offsets, forms given only as `params`; entries for what never
+//! crossed a network (`data:` images, extensions' files) are skipped with a note. What does not
+//! describe a request is refused naming the entry, and nothing is imported: a URL without a
+//! host, a date that does not exist. An export of real captures, binary and bodiless ones included, imports
 //! back byte for byte, whichever way its base64 is marked.
 
 #![allow(clippy::unwrap_used)]
@@ -110,6 +111,9 @@ fn an_entry_without_an_absolute_url_or_a_real_date_is_refused_by_number() {
     let cases = [
         (get("/webhooks/fleiko", "2024-05-01T10:00:00Z"), "request.url \"/webhooks/fleiko\""),
         (get("shop.example/hook", "2024-05-01T10:00:00Z"), "is not an absolute URL"),
+        (get("not a url", "2024-05-01T10:00:00Z"), "is not an absolute URL"),
+        (get("https:///hook", "2024-05-01T10:00:00Z"), "no scheme://host"),
+        (get("localhost:8080/hook", "2024-05-01T10:00:00Z"), "no scheme://host"),
         (get("https://shop.example/x", "2024-13-01T10:00:00Z"), "'month'"),
         (get("https://shop.example/x", "2024-04-31T10:00:00Z"), "'day'"),
         (get("https://shop.example/x", "2024-05-01T25:00:00Z"), "'hour'"),
@@ -127,6 +131,54 @@ fn an_entry_without_an_absolute_url_or_a_real_date_is_refused_by_number() {
         assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     }
     assert_eq!(list_json(&data, &[]).len(), 1, "nothing stored past the first import");
+}
+
+#[test]
+fn a_data_url_entry_between_webhooks_is_skipped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("firefox.har");
+    let hook = |path: &str| {
+        let mut entry = get(&format!("https://hooks.example{path}"), "2024-05-01T10:00:00Z");
+        entry["request"]["method"] = "POST".into();
+        entry["request"]["postData"] = json!({ "mimeType": "application/json", "text": "{}" });
+        entry
+    };
+    // As Firefox records an inline image: method GET, no response body worth a request.
+    let image = get("data:image/gif;base64,R0lGODlhAQABAAAAACw=", "2024-05-01T10:00:00Z");
+    std::fs::write(&file, har(vec![hook("/a"), image, hook("/b")]).to_string()).unwrap();
+
+    let out = import(&data, &file);
+    let printed = text(&out);
+    assert!(out.status.success(), "{printed}");
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "imported 2 deliveries as #1..#2; skipped 1 entry that was no request Hookscope \
+             could have received",
+            "log.entries[1]: data: URL skipped: not a request Hookscope could have received",
+        ],
+        "{printed}"
+    );
+    let listed = list_json(&data, &[]);
+    let mut paths: Vec<&str> = listed.iter().map(|d| d["path"].as_str().unwrap()).collect();
+    paths.sort_unstable();
+    assert_eq!(paths, ["/a", "/b"]);
+
+    // Two skipped read in the plural.
+    let blob = get("blob:https://app.example/5e1b", "2024-05-01T10:00:00Z");
+    let image = get("data:,", "2024-05-01T10:00:00Z");
+    std::fs::write(&file, har(vec![blob, hook("/c"), image]).to_string()).unwrap();
+    let out = import(&data, &file);
+    let printed = text(&out);
+    assert!(out.status.success(), "{printed}");
+    assert!(
+        printed.starts_with("imported 1 delivery as #3; skipped 2 entries that were no request"),
+        "{printed}"
+    );
+    assert!(printed.contains("log.entries[0]: blob: URL skipped"), "{printed}");
+    assert!(printed.contains("log.entries[2]: data: URL skipped"), "{printed}");
 }
 
 #[test]

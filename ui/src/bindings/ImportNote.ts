@@ -9,6 +9,6 @@ export type ImportNote = {
  */
 index: number, 
 /**
- * The delivery it became, unless pruned.
+ * The delivery it became, unless pruned or skipped.
  */
 id: number | null, message: string, };

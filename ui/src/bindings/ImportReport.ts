@@ -10,15 +10,20 @@ export type ImportReport = {
  */
 ids: Array<number>, 
 /**
- * Entries imported.
+ * Entries imported as deliveries (pruned ones too).
  */
 imported: number, 
+/**
+ * Entries left out as no request Hookscope could have received (a browser's `data:`
+ * image, say), each with a note.
+ */
+skipped: number, 
 /**
  * Deliveries pruned afterwards to keep the newest `retention`: older ones first, then
  * the first imported when the file held more than that.
  */
 pruned: number, retention: number, 
 /**
- * What was not imported as it stood (a body over the limit), per entry.
+ * What was not imported as it stood (a body over the limit, an entry skipped), per entry.
  */
 notes: Array<ImportNote>, };

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { describeImport } from './importReport';
 
-const report = (imported: number, pruned = 0, notes: string[] = []) => ({
+const report = (imported: number, pruned = 0, notes: string[] = [], skipped = 0) => ({
   ids: [],
   imported,
+  skipped,
   pruned,
   retention: 10000,
   notes: notes.map((message, index) => ({ index, id: null, message })),
@@ -19,6 +20,14 @@ describe('describeImport', () => {
   it('says what retention pruned', () => {
     expect(describeImport(report(3, 1))).toContain('Pruned 1 older one to keep the newest 10,000.');
     expect(describeImport(report(3, 2))).toContain('Pruned 2 older ones');
+  });
+
+  it('counts entries skipped as no request Hookscope could have received', () => {
+    expect(describeImport(report(2, 0, ['data: URL skipped'], 1))).toBe(
+      'Imported 2 deliveries (marked imported); skipped 1 entry that was no request Hookscope could have received. entry 0: data: URL skipped.',
+    );
+    expect(describeImport(report(0, 0, [], 3))).toContain('skipped 3 entries that were no request');
+    expect(describeImport(report(2))).not.toContain('skipped');
   });
 
   it('shows the first notes and counts the rest', () => {

@@ -7,7 +7,12 @@ const NOTES_SHOWN = 3;
 
 /** One paragraph on an import: how many came in, how many were pruned, and what the file lacked. */
 export function describeImport(report: ImportReport): string {
-  let text = `Imported ${count(report.imported, 'delivery', 'deliveries')} (marked imported).`;
+  let text = `Imported ${count(report.imported, 'delivery', 'deliveries')} (marked imported)`;
+  if (report.skipped > 0) {
+    const were = report.skipped === 1 ? 'was' : 'were';
+    text += `; skipped ${count(report.skipped, 'entry', 'entries')} that ${were} no request Hookscope could have received`;
+  }
+  text += '.';
   if (report.pruned > 0) {
     text += ` Pruned ${count(report.pruned, 'older one', 'older ones')} to keep the newest ${report.retention.toLocaleString('en-US')}.`;
   }

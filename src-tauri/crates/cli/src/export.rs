@@ -90,6 +90,15 @@ pub fn run_import(args: ImportArgs) -> Result<()> {
         _ => String::new(),
     };
     write!(out, "imported {}{ids}", count(report.imported, "delivery", "deliveries"))?;
+    if report.skipped > 0 {
+        // The notes below name each one and its scheme.
+        let were = if report.skipped == 1 { "was" } else { "were" };
+        write!(
+            out,
+            "; skipped {} that {were} no request Hookscope could have received",
+            count(report.skipped, "entry", "entries")
+        )?;
+    }
     if report.pruned > 0 {
         write!(
             out,

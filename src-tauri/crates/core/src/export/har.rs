@@ -113,14 +113,26 @@ fn entry(d: &ExportedDelivery) -> Value {
 }
 
 /// The entries of a HAR file as deliveries (ids 0, endpoints unassigned), bodies over
-/// `max_body` left out.
+/// `max_body` left out, entries that are no request Hookscope could have received skipped.
 pub fn parse_har(bytes: &[u8]) -> Result<Vec<ExportedDelivery>, HarError> {
     let mut out = Vec::new();
-    for_each_entry(bytes, u64::MAX, |_, entry| {
-        out.push(entry.delivery);
+    for_each_entry(bytes, u64::MAX, |_, item| {
+        if let HarItem::Entry(entry) = item {
+            out.push(entry.delivery);
+        }
         Ok::<_, HarError>(())
     })?;
     Ok(out)
+}
+
+/// One item of `log.entries`, as read.
+pub enum HarItem {
+    Entry(Box<HarEntry>),
+    /// An entry for something no HTTP listener receives (a browser's inline `data:` image,
+    /// an extension's own file): left out, for this reason (the import note).
+    Skipped {
+        reason: String,
+    },
 }
 
 /// One entry read from a HAR file.
@@ -157,16 +169,16 @@ impl FormBody {
     }
 }
 
-/// Reads a HAR file's `log.entries` one at a time, handing each to `f` with its index, so
-/// no more than one entry's body is in memory however large the file. A body over `max_body`
-/// is never copied out of the parser's buffer: the entry comes without it. Stops at the first
-/// error: the file's, an entry's, or one `f` returns (`E` carries both kinds). Returns how
-/// many entries were read.
+/// Reads a HAR file's `log.entries` one at a time, handing each to `f` with its index (its
+/// position in `log.entries`, skipped entries counted), so no more than one entry's body is in
+/// memory however large the file. A body over `max_body` is never copied out of the parser's
+/// buffer: the entry comes without it. Stops at the first error: the file's, an entry's, or one
+/// `f` returns (`E` carries both kinds). Returns how many entries were read, skipped ones too.
 pub fn for_each_entry<R, E, F>(reader: R, max_body: u64, mut f: F) -> Result<usize, E>
 where
     R: std::io::Read,
     E: From<HarError>,
-    F: FnMut(usize, HarEntry) -> Result<(), E>,
+    F: FnMut(usize, HarItem) -> Result<(), E>,
 {
     let reader = without_bom(reader).map_err(|e| HarError::Json(serde_json::Error::io(e)))?;
     let mut walk = Walk { f: &mut f, max_body, count: 0, found: false, inside: false, stop: None };
@@ -224,7 +236,7 @@ struct At<'w, 'f, F, E>(&'w mut Walk<'f, F, E>, Level);
 impl<'de, F, E> serde::de::DeserializeSeed<'de> for At<'_, '_, F, E>
 where
     E: From<HarError>,
-    F: FnMut(usize, HarEntry) -> Result<(), E>,
+    F: FnMut(usize, HarItem) -> Result<(), E>,
 {
     type Value = ();
 
@@ -236,7 +248,7 @@ where
 impl<'de, F, E> serde::de::Visitor<'de> for At<'_, '_, F, E>
 where
     E: From<HarError>,
-    F: FnMut(usize, HarEntry) -> Result<(), E>,
+    F: FnMut(usize, HarItem) -> Result<(), E>,
 {
     type Value = ();
 
@@ -269,7 +281,7 @@ struct Entries<'w, 'f, F, E>(&'w mut Walk<'f, F, E>);
 impl<'de, F, E> serde::de::DeserializeSeed<'de> for Entries<'_, '_, F, E>
 where
     E: From<HarError>,
-    F: FnMut(usize, HarEntry) -> Result<(), E>,
+    F: FnMut(usize, HarItem) -> Result<(), E>,
 {
     type Value = ();
 
@@ -281,7 +293,7 @@ where
 impl<'de, F, E> serde::de::Visitor<'de> for Entries<'_, '_, F, E>
 where
     E: From<HarError>,
-    F: FnMut(usize, HarEntry) -> Result<(), E>,
+    F: FnMut(usize, HarItem) -> Result<(), E>,
 {
     type Value = ();
 
@@ -294,14 +306,14 @@ where
         let limit = BodyLimit(walk.max_body);
         while let Some(raw) = seq.next_element_seed(EntrySeed(limit))? {
             let index = walk.count;
-            let entry = match raw.into_entry(limit.0) {
-                Ok(entry) => entry,
+            let item = match raw.into_item(limit.0) {
+                Ok(item) => item,
                 Err(message) => {
                     walk.stop = Some(HarError::Entry { index, message }.into());
                     return Err(serde::de::Error::custom("stopped"));
                 }
             };
-            if let Err(err) = (walk.f)(index, entry) {
+            if let Err(err) = (walk.f)(index, item) {
                 walk.stop = Some(err);
                 return Err(serde::de::Error::custom("stopped"));
             }
@@ -711,15 +723,18 @@ impl<'de> serde::de::Visitor<'de> for TextSeed {
 }
 
 impl RawEntry {
-    fn into_entry(self, max_body: u64) -> Result<HarEntry, String> {
+    fn into_item(self, max_body: u64) -> Result<HarItem, String> {
         let text = |v: Option<Value>| match v {
             Some(Value::String(s)) => Some(s),
             _ => None,
         };
         let request = self.request.ok_or("no request")?;
-        let method = text(request.method).ok_or("no request.method")?;
         let url = text(request.url).ok_or("no request.url")?;
-        check_absolute(&url)?;
+        // Before anything else is checked: what a skipped entry lacks does not matter.
+        if let Some(reason) = check_url(&url)? {
+            return Ok(HarItem::Skipped { reason });
+        }
+        let method = text(request.method).ok_or("no request.method")?;
         let (path, query) = split_url(&url);
         let extra = self.extra.as_ref();
         let headers = match extra.and_then(|x| x.get("rawHeaders")).and_then(Value::as_array) {
@@ -824,7 +839,7 @@ impl RawEntry {
         // An HTTP/2 entry has no Host header, and any entry's URL may name another authority
         // or scheme than Host would: the URL itself is then kept as the target.
         delivery.target = delivery.target_for(&url);
-        Ok(HarEntry { delivery, oversize, form })
+        Ok(HarItem::Entry(Box::new(HarEntry { delivery, oversize, form })))
     }
 }
 
@@ -850,15 +865,36 @@ fn form_body(params: Params, mime: &str) -> Result<Option<String>, String> {
     Ok(params.encoded)
 }
 
-/// Refuses a `request.url` that is not absolute: a path alone says nothing of where the
-/// request went, and would be stored as if it did.
-fn check_absolute(url: &str) -> Result<(), String> {
+/// Schemes of requests an HTTP listener receives. `ws:` and `wss:` are in: a browser records a
+/// WebSocket under its `ws(s)://` URL, and what it records is the opening handshake, an HTTP
+/// GET that a listener receives (and Hookscope captures) like any other request.
+const NETWORK_SCHEMES: [&str; 4] = ["http", "https", "ws", "wss"];
+
+/// Checks `request.url`: None for a request to import, the reason for an entry to skip. An
+/// entry whose URL has another scheme (`data:`, `blob:`, `about:`, `file:`, an extension's) is
+/// no request that crossed a network; browsers record those beside the real ones, so it is
+/// skipped, not the whole file refused. A URL that is not absolute is refused: a path alone
+/// says nothing of where the request went, and would be stored as if it did.
+fn check_url(url: &str) -> Result<Option<String>, String> {
     let refuse =
         |why: &str| format!("request.url {:?} is not an absolute URL ({why})", shortened(url));
     let parsed = url::Url::parse(url).map_err(|e| refuse(&e.to_string()))?;
+    let (text, scheme) = (url.trim_start(), parsed.scheme());
+    if !NETWORK_SCHEMES.contains(&scheme) {
+        // `localhost:8080/hook` parses with the scheme `localhost`: a host and port with the
+        // scheme left off, which no skipped scheme is followed by.
+        let rest = text.split_once(':').map_or("", |(_, rest)| rest);
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits > 0 && rest[digits..].chars().next().is_none_or(|c| matches!(c, '/' | '?' | '#'))
+        {
+            return Err(refuse("no scheme://host"));
+        }
+        return Ok(Some(format!(
+            "{scheme}: URL skipped: not a request Hookscope could have received"
+        )));
+    }
     // The parser is lenient (`http:h/x` and `http:///h/x` read as `http://h/x`); the path is
     // cut from the text as written, which must name its host right after `scheme://`.
-    let (text, scheme) = (url.trim_start(), parsed.scheme());
     let written = text.get(..scheme.len() + 3).is_some_and(|start| {
         start.eq_ignore_ascii_case(&format!("{scheme}://"))
             && text[scheme.len() + 3..].starts_with(|c| !matches!(c, '/' | '?' | '#'))
@@ -866,7 +902,7 @@ fn check_absolute(url: &str) -> Result<(), String> {
     if !parsed.has_host() || !written {
         return Err(refuse("no scheme://host"));
     }
-    Ok(())
+    Ok(None)
 }
 
 /// `text` cut to a length an error message can show.
@@ -922,8 +958,9 @@ mod tests {
             {"request":{"method":"POST","url":"http://h/c","postData":{"text":"0123456789"}}}
         ],"comment":"after"}}"#;
         let mut seen = Vec::new();
-        let count = for_each_entry(&har[..], 8, |index, entry| {
-            seen.push((index, entry));
+        let count = for_each_entry(&har[..], 8, |index, item| {
+            let HarItem::Entry(entry) = item else { panic!("entry {index} skipped") };
+            seen.push((index, *entry));
             Ok::<_, HarError>(())
         })
         .unwrap();
@@ -962,12 +999,25 @@ mod tests {
     }
 
     fn read_limited(entries: &str, max_body: u64) -> Result<Vec<HarEntry>, HarError> {
+        let items = items(entries, max_body)?;
+        Ok(items
+            .into_iter()
+            .map(|(index, item)| match item {
+                HarItem::Entry(entry) => *entry,
+                HarItem::Skipped { reason } => panic!("entry {index} skipped: {reason}"),
+            })
+            .collect())
+    }
+
+    /// Every item of `entries`, with its index.
+    fn items(entries: &str, max_body: u64) -> Result<Vec<(usize, HarItem)>, HarError> {
         let har = format!(r#"{{"log":{{"entries":[{entries}]}}}}"#);
         let mut out = Vec::new();
-        for_each_entry(har.as_bytes(), max_body, |_, entry| {
-            out.push(entry);
+        let count = for_each_entry(har.as_bytes(), max_body, |index, item| {
+            out.push((index, item));
             Ok::<_, HarError>(())
         })?;
+        assert_eq!(count, out.len(), "every entry read is counted");
         Ok(out)
     }
 
@@ -1112,11 +1162,16 @@ mod tests {
             "example.com/hook",
             "//example.com/hook",
             "",
-            "mailto:someone@example.com",
             "http:example.com/hook",
             "http:///hook",
             "http://exa mple.com/",
-            "data:text/plain,hi",
+            "https://?x=1",
+            "http://#frag",
+            "not a url",
+            // A host and port without the scheme parse as the scheme `localhost`: not skipped.
+            "localhost:8080/webhooks",
+            "example.com:443",
+            "hooks.example.com:8080?x=1",
         ] {
             let good = r#"{"request":{"method":"GET","url":"https://h/ok"}}"#;
             let bad = format!(r#"{{"request":{{"method":"POST","url":{}}}}}"#, json!(url));
@@ -1130,13 +1185,75 @@ mod tests {
                 "{url:?}: {err}"
             );
         }
-        for url in ["https://h", "ws://h:1/x", "HTTP://H/x?y#z", "http://[::1]:8080/a"] {
+        for url in
+            ["https://h", "ws://h:1/x", "wss://h/socket", "HTTP://H/x?y#z", "http://[::1]:8080/a"]
+        {
             let entry = format!(r#"{{"request":{{"method":"GET","url":{}}}}}"#, json!(url));
             assert!(read(&entry).is_ok(), "{url}");
         }
         let long = format!(r#"{{"request":{{"method":"GET","url":"/{}"}}}}"#, "a".repeat(5000));
         let err = read(&long).err().unwrap().to_string();
         assert!(err.len() < 400, "a long URL is cut short in the message: {err}");
+    }
+
+    #[test]
+    fn entries_that_are_no_network_request_are_skipped_with_their_index() {
+        for (url, scheme) in [
+            ("data:image/png;base64,iVBORw0KGgo=", "data"),
+            ("data:,", "data"),
+            ("blob:https://app.example.com/9a1f0c3e-2b7d-4f7e-9c1a-3d5e6f7a8b9c", "blob"),
+            ("about:blank", "about"),
+            ("chrome-extension://abcdefghijklmnop/content.js", "chrome-extension"),
+            ("moz-extension://0b7c1e0a-1234-4f00-8000-aabbccddeeff/icon.svg", "moz-extension"),
+            ("safari-web-extension://ABCD-1234/script.js", "safari-web-extension"),
+            ("file:///home/someone/page.html", "file"),
+            ("javascript:void(0)", "javascript"),
+            ("FTP://files.example.com/a.txt", "ftp"),
+            ("mailto:someone@example.com", "mailto"),
+        ] {
+            // Besides its URL, a skipped entry is not looked at: no method, a bad date.
+            let skipped =
+                format!(r#"{{"startedDateTime":"never","request":{{"url":{}}}}}"#, json!(url));
+            let hook = |path: &str| {
+                format!(r#"{{"request":{{"method":"POST","url":"http://h/{path}"}}}}"#)
+            };
+            let entries = [hook("a"), skipped.clone(), hook("b"), skipped, hook("c")].join(",");
+            let items = items(&entries, u64::MAX).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(items.len(), 5, "{url}");
+            let mut imported = Vec::new();
+            for (index, item) in items {
+                match item {
+                    HarItem::Entry(entry) => imported.push((index, entry.delivery.path)),
+                    HarItem::Skipped { reason } => {
+                        assert!([1, 3].contains(&index), "{url}: entry {index} skipped");
+                        assert_eq!(
+                            reason,
+                            format!(
+                                "{scheme}: URL skipped: not a request Hookscope could have received"
+                            )
+                        );
+                    }
+                }
+            }
+            let expected: Vec<(usize, String)> =
+                vec![(0, "/a".into()), (2, "/b".into()), (4, "/c".into())];
+            assert_eq!(imported, expected, "{url}: indexes stay positions in log.entries");
+            assert_eq!(
+                parse_har(format!(r#"{{"log":{{"entries":[{entries}]}}}}"#).as_bytes())
+                    .unwrap()
+                    .len(),
+                3
+            );
+        }
+        // After a skipped entry, a bad one is still refused under its own index.
+        let err = items(
+            r#"{"request":{"url":"data:,"}},{"request":{"method":"GET","url":"http:///x"}}"#,
+            u64::MAX,
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.starts_with("log.entries[1]: request.url"), "{err}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::io::Read;
 use rusqlite::{Connection, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
-use super::har::{FormBody, HarEntry, for_each_entry};
+use super::har::{FormBody, HarItem, for_each_entry};
 use super::{ExportError, ImportNote, ImportReport, Result, as_captured};
 use crate::analysis::EndpointRuntime;
 use crate::registry::Registry;
@@ -78,7 +78,7 @@ fn import_on(
     ))
     .map_err(StoreError::from)?;
     let result = stage(conn, runtimes, reader, options)
-        .and_then(|(count, notes)| move_in(conn, count, notes, source, options));
+        .and_then(|staged| move_in(conn, staged, source, options));
     // Setting `temp_store` again drops the table too; the pooled connection is left as found.
     let _ = conn.execute_batch(
         "DROP TABLE IF EXISTS temp.har_import; DROP TABLE IF EXISTS temp.har_import_responses;
@@ -87,16 +87,26 @@ fn import_on(
     result
 }
 
-/// Reads every entry into the staging table; returns how many there were and the notes on them.
+/// What [`stage`] read.
+struct Staged {
+    /// Entries staged, to become deliveries.
+    imported: usize,
+    /// Entries left out as no request Hookscope could have received.
+    skipped: usize,
+    /// The notes, each with the staged position (from 0) of its entry, None for one skipped.
+    notes: Vec<(Option<usize>, ImportNote)>,
+}
+
+/// Reads every entry into the staging table.
 fn stage(
     conn: &mut Connection,
     runtimes: &[EndpointRuntime],
     reader: impl Read,
     options: &ImportOptions,
-) -> Result<(usize, Vec<ImportNote>)> {
+) -> Result<Staged> {
     let tx = conn.transaction().map_err(StoreError::from)?;
-    let mut notes = Vec::new();
-    let count = {
+    let (mut notes, mut imported, mut skipped) = (Vec::new(), 0, 0);
+    {
         let mut insert = tx
             .prepare(&format!(
                 "INSERT INTO temp.har_import ({COLUMNS}, target)
@@ -106,11 +116,22 @@ fn stage(
             .map_err(StoreError::from)?;
         let mut insert_response = tx.prepare(STAGE_RESPONSE).map_err(StoreError::from)?;
         let reader = std::io::BufReader::with_capacity(1 << 16, reader);
-        for_each_entry(reader, options.max_body, |index, mut entry: HarEntry| {
+        for_each_entry(reader, options.max_body, |index, item| {
+            let index = index as u64;
+            let mut entry = match item {
+                HarItem::Entry(entry) => *entry,
+                HarItem::Skipped { reason } => {
+                    skipped += 1;
+                    notes.push((None, ImportNote { index, id: None, message: reason }));
+                    return Ok(());
+                }
+            };
+            let row = imported;
+            imported += 1;
             let response = entry.delivery.response.take();
             let mut delivery = as_captured(runtimes, entry.delivery);
             let mut note = |message: String| {
-                notes.push(ImportNote { index: index as u64, id: None, message });
+                notes.push((Some(row), ImportNote { index, id: None, message }));
             };
             if let Some(size) = entry.oversize {
                 let message = format!(
@@ -134,10 +155,10 @@ fn stage(
                 stage_response(&mut insert_response, tx.last_insert_rowid(), &response)?;
             }
             Ok::<_, ExportError>(())
-        })?
-    };
+        })?;
+    }
     tx.commit().map_err(StoreError::from)?;
-    Ok((count, notes))
+    Ok(Staged { imported, skipped, notes })
 }
 
 fn insert_staged(insert: &mut rusqlite::Statement<'_>, d: &NewDelivery) -> Result<()> {
@@ -186,24 +207,30 @@ fn insert_staged(insert: &mut rusqlite::Statement<'_>, d: &NewDelivery) -> Resul
 /// past retention.
 fn move_in(
     conn: &mut Connection,
-    count: usize,
-    mut notes: Vec<ImportNote>,
+    mut staged: Staged,
     source: &str,
     options: &ImportOptions,
 ) -> Result<ImportReport> {
     let tx =
         conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
     let (ids, pruned) =
-        move_rows(&tx, &mut notes, source, options.retention).map_err(StoreError::from)?;
+        move_rows(&tx, &mut staged.notes, source, options.retention).map_err(StoreError::from)?;
     tx.commit().map_err(StoreError::from)?;
-    Ok(ImportReport { ids, imported: count as u64, pruned, retention: options.retention, notes })
+    Ok(ImportReport {
+        ids,
+        imported: staged.imported as u64,
+        skipped: staged.skipped as u64,
+        pruned,
+        retention: options.retention,
+        notes: staged.notes.into_iter().map(|(_, note)| note).collect(),
+    })
 }
 
 /// The body of [`move_in`]'s transaction: returns the new ids still kept, and how many
 /// deliveries (older ones, or the first imported when there are more than retention) went.
 fn move_rows(
     tx: &rusqlite::Transaction<'_>,
-    notes: &mut [ImportNote],
+    notes: &mut [(Option<usize>, ImportNote)],
     source: &str,
     retention: u64,
 ) -> rusqlite::Result<(Vec<i64>, u64)> {
@@ -235,9 +262,8 @@ fn move_rows(
     move_targets(tx, &new)?;
     let pruned = prune_to(tx, retention)?;
     let kept_from = new.len() - new_ids(tx, before)?.len();
-    for note in notes {
-        let index = note.index as usize;
-        note.id = (index >= kept_from).then(|| new.get(index).copied()).flatten();
+    for (row, note) in notes {
+        note.id = row.filter(|&row| row >= kept_from).and_then(|row| new.get(row).copied());
     }
     Ok((new[kept_from..].to_vec(), pruned))
 }

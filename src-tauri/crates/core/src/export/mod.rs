@@ -21,7 +21,7 @@ use crate::store::responses::{self, ForwardedResponse, StoredResponse};
 use crate::store::{NewDelivery, Store, StoreError, headers};
 
 pub use curl::{curl_command, shell_quote};
-pub use har::{FormBody, HarEntry, HarError, for_each_entry, parse_har};
+pub use har::{FormBody, HarEntry, HarError, HarItem, for_each_entry, parse_har};
 pub use import::{ImportOptions, import_har_from};
 
 #[derive(Debug, thiserror::Error)]
@@ -291,16 +291,20 @@ pub struct ImportReport {
     /// Ids of the new deliveries still kept, in file order.
     #[ts(type = "Array<number>")]
     pub ids: Vec<i64>,
-    /// Entries imported.
+    /// Entries imported as deliveries (pruned ones too).
     #[ts(type = "number")]
     pub imported: u64,
+    /// Entries left out as no request Hookscope could have received (a browser's `data:`
+    /// image, say), each with a note.
+    #[ts(type = "number")]
+    pub skipped: u64,
     /// Deliveries pruned afterwards to keep the newest `retention`: older ones first, then
     /// the first imported when the file held more than that.
     #[ts(type = "number")]
     pub pruned: u64,
     #[ts(type = "number")]
     pub retention: u64,
-    /// What was not imported as it stood (a body over the limit), per entry.
+    /// What was not imported as it stood (a body over the limit, an entry skipped), per entry.
     pub notes: Vec<ImportNote>,
 }
 
@@ -312,7 +316,7 @@ pub struct ImportNote {
     /// The entry's position in `log.entries`, from 0.
     #[ts(type = "number")]
     pub index: u64,
-    /// The delivery it became, unless pruned.
+    /// The delivery it became, unless pruned or skipped.
     #[ts(type = "number | null")]
     pub id: Option<i64>,
     pub message: String,

@@ -167,6 +167,57 @@ async fn an_import_of_text_with_a_byte_order_mark_reports_form_bodies_it_rebuilt
     assert_eq!(summary(report.ids[1]).as_deref(), Some(notes[1].2), "the list shows why");
 }
 
+#[tokio::test]
+async fn an_import_skips_entries_for_no_network_request_and_counts_only_what_it_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = registry(dir.path());
+    let har = serde_json::json!({"log": {"entries": [
+        {"request": {"method": "GET", "url": "data:image/png;base64,iVBORw0KGgo="}},
+        {"request": {"method": "POST", "url": "http://h/one", "postData": {"text": "1"}}},
+        {"request": {"method": "GET", "url": "chrome-extension://abc/inject.js"}},
+        {"request": {"method": "POST", "url": "https://h/two", "postData": {
+            "mimeType": "application/x-www-form-urlencoded",
+            "params": [{"name": "a", "value": "b"}]}},
+         "response": {"status": 202, "headers": [], "content": {"text": "taken"}}},
+        {"request": {"method": "GET", "url": "about:blank"}},
+    ]}});
+    let bytes = har.to_string().into_bytes();
+    let report = import_har(&target, &bytes, "firefox.har").await.unwrap();
+    assert_eq!((report.imported, report.skipped, report.ids.len()), (2, 3, 2));
+    let after = load(target.store(), &report.ids).unwrap();
+    assert_eq!((after[0].path.as_str(), after[1].path.as_str()), ("/one", "/two"));
+    let answer = after[1].response.as_ref().expect("the answer goes with its own entry");
+    assert_eq!((answer.status, &answer.body[..]), (202, &b"taken"[..]));
+    assert!(after[0].response.is_none());
+    let notes: Vec<(u64, Option<i64>, &str)> =
+        report.notes.iter().map(|n| (n.index, n.id, n.message.as_str())).collect();
+    let skipped = |scheme: &str| {
+        format!("{scheme}: URL skipped: not a request Hookscope could have received")
+    };
+    assert_eq!(notes.len(), 4, "{notes:?}");
+    assert_eq!(notes[0], (0, None, skipped("data").as_str()));
+    assert_eq!(notes[1], (2, None, skipped("chrome-extension").as_str()));
+    assert_eq!((notes[2].0, notes[2].1), (3, Some(report.ids[1])), "indexes in log.entries");
+    assert!(notes[2].2.contains("rebuilt from postData.params"), "{notes:?}");
+    assert_eq!(notes[3], (4, None, skipped("about").as_str()));
+
+    // Pruned down to one: the note on the entry kept still names its delivery.
+    let options = ImportOptions { retention: 1, ..ImportOptions::default() };
+    let report = import_har_from(&target, bytes.as_slice(), "again.har", &options).unwrap();
+    assert_eq!((report.imported, report.skipped, report.ids.len()), (2, 3, 1));
+    let on_kept: Vec<_> =
+        report.notes.iter().filter_map(|n| n.id.map(|id| (n.index, id))).collect();
+    assert_eq!(on_kept, vec![(3, report.ids[0])]);
+    assert_eq!(load(target.store(), &report.ids).unwrap()[0].path, "/two");
+
+    // A file of nothing else imports nothing, and says why.
+    let only = serde_json::json!({"log": {"entries": [
+        {"request": {"method": "GET", "url": "blob:https://h/1"}}]}});
+    let report = import_har(&target, only.to_string().as_bytes(), "only.har").await.unwrap();
+    assert_eq!((report.imported, report.skipped, report.ids.len()), (0, 1, 0));
+    assert_eq!(report.notes[0].message, skipped("blob"));
+}
+
 #[test]
 fn json_and_curl_cover_every_delivery() {
     let d = ExportedDelivery {
