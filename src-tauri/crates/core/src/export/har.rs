@@ -737,33 +737,7 @@ impl RawEntry {
         let method = text(request.method).ok_or("no request.method")?;
         let (path, query) = split_url(&url);
         let extra = self.extra.as_ref();
-        let headers = match extra.and_then(|x| x.get("rawHeaders")).and_then(Value::as_array) {
-            Some(raw) => raw
-                .iter()
-                .map(|pair| {
-                    let part = |i: usize| {
-                        pair.get(i)
-                            .and_then(Value::as_str)
-                            .and_then(|s| STANDARD.decode(s).ok())
-                            .ok_or("bad _hookscope.rawHeaders")
-                    };
-                    Ok((part(0)?, part(1)?))
-                })
-                .collect::<Result<Vec<_>, &str>>()?,
-            None => request
-                .headers
-                .as_ref()
-                .and_then(Value::as_array)
-                .map(|list| {
-                    list.iter()
-                        .map(|h| {
-                            let field = |k: &str| h.get(k).and_then(Value::as_str).unwrap_or("");
-                            (field("name").as_bytes().to_vec(), field("value").as_bytes().to_vec())
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        };
+        let headers = entry_headers(extra, request.headers.as_ref(), "_hookscope.rawHeaders")?;
         let stored =
             extra.and_then(|x| x.get("bodyStored")).and_then(Value::as_bool).unwrap_or(true);
         let post = request.post.unwrap_or_default();
@@ -903,6 +877,43 @@ fn check_url(url: &str) -> Result<Option<String>, String> {
         return Err(refuse("no scheme://host"));
     }
     Ok(None)
+}
+
+/// A header's name and value as bytes.
+type RawHeader = (Vec<u8>, Vec<u8>);
+
+/// A request's or response's headers: the exact bytes in `_hookscope.rawHeaders` when the file
+/// has them (Hookscope's own export), else the HAR `headers` list as text.
+pub(super) fn entry_headers(
+    extra: Option<&Value>,
+    listed: Option<&Value>,
+    raw_field: &str,
+) -> Result<Vec<RawHeader>, String> {
+    match extra.and_then(|x| x.get("rawHeaders")).and_then(Value::as_array) {
+        Some(raw) => raw
+            .iter()
+            .map(|pair| {
+                let part = |i: usize| {
+                    pair.get(i)
+                        .and_then(Value::as_str)
+                        .and_then(|s| STANDARD.decode(s).ok())
+                        .ok_or_else(|| format!("bad {raw_field}"))
+                };
+                Ok((part(0)?, part(1)?))
+            })
+            .collect(),
+        None => Ok(listed
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .map(|h| {
+                        let field = |k: &str| h.get(k).and_then(Value::as_str).unwrap_or("");
+                        (field("name").as_bytes().to_vec(), field("value").as_bytes().to_vec())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()),
+    }
 }
 
 /// `text` cut to a length an error message can show.

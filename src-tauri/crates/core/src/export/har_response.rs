@@ -12,6 +12,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::ExportedDelivery;
+use super::har::entry_headers;
 use crate::store::responses::{
     ForwardedResponse, MAX_RESPONSE_BODY, ResponseSource, StoredResponse, reason,
 };
@@ -195,33 +196,8 @@ impl RawResponse {
         if extra.and_then(|x| x.get("recorded")).and_then(Value::as_bool) == Some(false) {
             return Ok(None);
         }
-        let headers = match extra.and_then(|x| x.get("rawHeaders")).and_then(Value::as_array) {
-            Some(raw) => raw
-                .iter()
-                .map(|pair| {
-                    let part = |i: usize| {
-                        pair.get(i)
-                            .and_then(Value::as_str)
-                            .and_then(|s| STANDARD.decode(s).ok())
-                            .ok_or("bad response._hookscope.rawHeaders")
-                    };
-                    Ok((part(0)?, part(1)?))
-                })
-                .collect::<Result<Vec<_>, &str>>()?,
-            None => self
-                .headers
-                .as_ref()
-                .and_then(Value::as_array)
-                .map(|list| {
-                    list.iter()
-                        .map(|h| {
-                            let field = |k: &str| h.get(k).and_then(Value::as_str).unwrap_or("");
-                            (field("name").as_bytes().to_vec(), field("value").as_bytes().to_vec())
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        };
+        let headers =
+            entry_headers(extra, self.headers.as_ref(), "response._hookscope.rawHeaders")?;
         let content = self.content.unwrap_or_default();
         let base64 = content.encoding.as_ref().and_then(Value::as_str) == Some("base64");
         let (body, measured) = match content.text {
