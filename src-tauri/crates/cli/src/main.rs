@@ -24,9 +24,9 @@ use hookscope_core::capture::{
 };
 use hookscope_core::paths;
 use hookscope_core::registry::Registry;
-use hookscope_core::store::rules::{self, ImportInfo};
 use hookscope_core::replay::form::BodyPreview;
 use hookscope_core::store::responses::DeliveryResponses;
+use hookscope_core::store::rules::{self, ImportInfo};
 use hookscope_core::store::{
     DEFAULT_RETENTION, DeliveryQuery, DeliverySummary, MAX_LIST_LIMIT, Store, StoreOptions,
     SyncMode,

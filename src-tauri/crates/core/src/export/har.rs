@@ -11,8 +11,8 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::ExportedDelivery;
-use crate::time::{iso8601, now_ms, parse_iso8601};
 use super::har_response::{RawResponse, ResponseSeed};
+use crate::time::{iso8601, now_ms, parse_iso8601};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HarError {

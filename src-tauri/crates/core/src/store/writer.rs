@@ -27,8 +27,8 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::checkpoint::{self, Checkpointer};
-use super::search::{MAX_INDEXED_BODY, SearchDoc};
 use super::responses::{self, StoredResponse};
+use super::search::{MAX_INDEXED_BODY, SearchDoc};
 use super::{DeliverySummary, NewDelivery, Result, StoreError, SyncMode, headers, one_line};
 
 /// The most deliveries one transaction takes, so one group never delays the next too long.
