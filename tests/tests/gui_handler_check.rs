@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use hookscope_e2e::gui::{click, fill, wait_text, with_app};
-use hookscope_e2e::handlers::{Flaws, SECRET, start};
-use hookscope_e2e::set_secret;
+use hookscope_e2e::gui::{click, fill, select, wait_rows, wait_text, with_app};
+use hookscope_e2e::handlers::{Flaws, SECRET, now, start};
+use hookscope_e2e::{exchange, fleiko_headers, request, set_secret};
 
 /// Waits until the text content of the element matching `css` holds `want`. Inside the
 /// scrolling dialog WebKitWebDriver reports no rendered text for some elements, so this reads
@@ -40,8 +40,17 @@ fn outcome<'a>(rows: &'a [(String, String)], check: &str) -> &'a str {
     rows.iter().find(|(c, _)| c == check).map_or("missing", |(_, o)| o.as_str())
 }
 
+/// Clicks the element matching `css`, waiting for it to exist (lists load after the dialog).
 async fn click_css(client: &Client, css: &str) -> anyhow::Result<()> {
-    let el = client.find(Locator::Css(css)).await?;
+    let mut tries = 0;
+    let el = loop {
+        match client.find(Locator::Css(css)).await {
+            Ok(el) => break el,
+            Err(err) if tries >= 100 => anyhow::bail!("{css} never appeared: {err}"),
+            Err(_) => tries += 1,
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let centre = "arguments[0].scrollIntoView({block: 'center'});";
     client.execute(centre, vec![serde_json::to_value(&el)?]).await?;
     el.click().await?;
@@ -134,6 +143,48 @@ fn a_handler_check_runs_from_the_window_and_two_runs_compare() {
             '[data-testid=check-compare-row][data-check=valid]')?.dataset.change;";
         anyhow::ensure!(client.execute(valid, vec![]).await? == "same", "valid did not move");
 
+        // A run built from a captured delivery opens that delivery's Replay tab from a row.
+        let body = r#"{"id":"evt_gui_check","type":"job.completed","data":{"job_id":"job_9"}}"#;
+        let headers = fleiko_headers(SECRET, now(), body, "dlv_gui_check", 1);
+        let headers: Vec<(&str, &[u8])> =
+            headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())).collect();
+        let mut stream = std::net::TcpStream::connect(addr)?;
+        exchange(&mut stream, &request("POST", "/fleiko", &headers, body.as_bytes()))?;
+        client.find(Locator::Css("dialog[open] button[aria-label=Close]")).await?.click().await?;
+        let captured: u64 =
+            wait_rows(&client, |ids| ids.len() == 1, "the captured delivery").await[0].parse()?;
+        select(&client, captured).await;
+        click(&client, "open-handler-check").await;
+        wait_content(&client, "[data-testid=check-endpoint]", "fleiko").await?;
+        fill(&client, "check-url", &correct_url).await?;
+        click(&client, "check-from-selected").await;
+        click(&client, "check-run").await;
+        let facts = format!("built from delivery #{captured}");
+        wait_content(&client, "[data-testid=check-facts]", &facts).await?;
+        wait_content(&client, "[data-testid=check-verdict]", "Every required check passed").await?;
+        click_css(
+            &client,
+            "[data-testid=check-row][data-check=valid] [data-testid=check-open-replay]",
+        )
+        .await?;
+        wait_content(&client, "[data-testid=tab-replay][aria-selected=true]", "Replay").await?;
+        wait_content(&client, "[data-testid=replay-panel]", "Send").await?;
+
+        // Past runs open again: the fixed handler's scorecard, for the screenshot.
+        click(&client, "open-handler-check").await;
+        click_css(&client, "[data-testid=check-run-item][data-run='2']").await?;
+        wait_content(
+            &client,
+            "[data-testid=check-report][data-run='2'] [data-testid=check-verdict]",
+            "passed",
+        )
+        .await?;
+        click_css(
+            &client,
+            "[data-testid=check-row][data-check=tampered-body] [data-testid=check-row-toggle]",
+        )
+        .await?;
+        wait_content(&client, "[data-testid=check-response-status]", "401").await?;
         // The screenshot taken on the way out shows the scorecard from its head.
         let top =
             "document.querySelector('[data-testid=check-dialog] .dialog-body').scrollTop = 0;";

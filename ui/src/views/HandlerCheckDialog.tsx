@@ -298,7 +298,7 @@ function Scorecard({
           run #{report.runId} · {formatDateTime(report.at)}
         </span>
       </div>
-      <p className="muted check-facts">
+      <p className="muted check-facts" data-testid="check-facts">
         {PROVIDER_NAMES[report.provider]} <code>{report.event}</code> to <code>{report.target}</code>
         {report.fromDelivery !== null && <> · built from delivery #{report.fromDelivery}</>} · {report.timeoutNote}
       </p>
