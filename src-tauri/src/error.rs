@@ -136,4 +136,16 @@ mod tests {
         assert_eq!(json(timeout)["code"], "timeout");
         assert_eq!(json(FloviError::BaseUrl("http".into()))["code"], "invalid");
     }
+
+    #[test]
+    fn handler_check_errors_say_what_to_fix_or_what_is_missing() {
+        let code = |err: HandlerCheckError| serde_json::to_value(CommandError::from(err)).unwrap();
+        let invalid = code(HandlerCheckError::Invalid("the timeout must be above zero".into()));
+        assert_eq!(
+            invalid,
+            serde_json::json!({"code": "invalid", "message": "the timeout must be above zero"})
+        );
+        let gone = HandlerCheckError::Store(StoreError::EndpointNotFound("9".into()));
+        assert_eq!(code(gone)["code"], "not_found");
+    }
 }

@@ -39,6 +39,16 @@ import { LoadedBody } from './BodyPanel';
 import './handlerCheck.css';
 
 const DEFAULT_URL = 'http://localhost:3000/webhooks';
+/** The last handler checked, so "run again after my fix" is one click. */
+const URL_KEY = 'hookscope.handlerCheckUrl';
+
+function lastUrl(): string {
+  try {
+    return window.localStorage.getItem(URL_KEY) || DEFAULT_URL;
+  } catch {
+    return DEFAULT_URL;
+  }
+}
 
 interface Props {
   onClose: () => void;
@@ -59,7 +69,7 @@ export function HandlerCheckDialog({ onClose, onOpenReplay }: Props) {
   const signer = signers.find((e) => e.id === endpointId) ?? signers[0];
   const [providerChoice, setProviderChoice] = useState<ProviderId | null>(null);
   const provider: ProviderId = providerChoice ?? asProviderId(signer?.provider) ?? 'fleiko';
-  const [url, setUrl] = useState(DEFAULT_URL);
+  const [url, setUrl] = useState(lastUrl);
   const [timeoutText, setTimeoutText] = useState('');
   const timeout = parseTimeout(timeoutText);
   const selected = state.selectedId;
@@ -87,6 +97,11 @@ export function HandlerCheckDialog({ onClose, onOpenReplay }: Props) {
     if (running || !signer || timeout.error !== null) return;
     setRunning(true);
     setFailure(null);
+    try {
+      window.localStorage.setItem(URL_KEY, url.trim());
+    } catch {
+      // Storage may be unavailable; the field just starts from the default next time.
+    }
     try {
       const result = await runHandlerCheck({
         provider,
