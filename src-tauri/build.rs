@@ -29,6 +29,7 @@ fn main() {
         "replay_delivery",
         "replay_deliveries",
         "list_replays",
+        "get_outbound_record",
         "get_outbound_bodies",
         "diff_deliveries",
         "list_samples",
@@ -45,6 +46,10 @@ fn main() {
         "save_tunnel_settings",
         "start_tunnel",
         "stop_tunnel",
+        "run_handler_check",
+        "list_handler_check_runs",
+        "get_handler_check_run",
+        "compare_handler_check_runs",
     ]);
     if let Err(err) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
     {

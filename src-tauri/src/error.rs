@@ -2,6 +2,7 @@
 
 use hookscope_core::export::ExportError;
 use hookscope_core::flovi_api::FloviError;
+use hookscope_core::handler_check::HandlerCheckError;
 use hookscope_core::registry::RegistryError;
 use hookscope_core::replay::ReplayError;
 use hookscope_core::store::StoreError;
@@ -22,6 +23,8 @@ pub enum CommandError {
     Export(#[from] ExportError),
     #[error(transparent)]
     Tunnel(#[from] TunnelError),
+    #[error(transparent)]
+    HandlerCheck(#[from] HandlerCheckError),
     #[error("the listener is not running, so there is nothing to tunnel to")]
     NoListener,
     #[error("background task failed: {0}")]
@@ -52,6 +55,15 @@ impl CommandError {
             Self::Tunnel(TunnelError::Config(_)) => "invalid",
             Self::Tunnel(TunnelError::Secrets(_)) => "secrets",
             Self::Tunnel(_) => "tunnel",
+            Self::HandlerCheck(HandlerCheckError::Invalid(_)) => "invalid",
+            Self::HandlerCheck(
+                HandlerCheckError::Store(StoreError::NotFound(_) | StoreError::EndpointNotFound(_))
+                | HandlerCheckError::Registry(RegistryError::Store(
+                    StoreError::NotFound(_) | StoreError::EndpointNotFound(_),
+                )),
+            ) => "not_found",
+            Self::HandlerCheck(HandlerCheckError::Registry(RegistryError::Secrets(_))) => "secrets",
+            Self::HandlerCheck(_) => "store",
             Self::NoListener => "no_listener",
             Self::Task(_) => "internal",
         }
@@ -123,5 +135,17 @@ mod tests {
         let timeout = FloviError::Timeout { host: "h:443".into(), secs: 10.0 };
         assert_eq!(json(timeout)["code"], "timeout");
         assert_eq!(json(FloviError::BaseUrl("http".into()))["code"], "invalid");
+    }
+
+    #[test]
+    fn handler_check_errors_say_what_to_fix_or_what_is_missing() {
+        let code = |err: HandlerCheckError| serde_json::to_value(CommandError::from(err)).unwrap();
+        let invalid = code(HandlerCheckError::Invalid("the timeout must be above zero".into()));
+        assert_eq!(
+            invalid,
+            serde_json::json!({"code": "invalid", "message": "the timeout must be above zero"})
+        );
+        let gone = HandlerCheckError::Store(StoreError::EndpointNotFound("9".into()));
+        assert_eq!(code(gone)["code"], "not_found");
     }
 }

@@ -108,6 +108,7 @@ pub fn run() {
             commands::replay::replay_delivery,
             commands::replay::replay_deliveries,
             commands::replay::list_replays,
+            commands::replay::get_outbound_record,
             commands::replay::get_outbound_bodies,
             commands::replay::diff_deliveries,
             commands::replay::list_samples,
@@ -124,6 +125,10 @@ pub fn run() {
             commands::tunnel::save_tunnel_settings,
             commands::tunnel::start_tunnel,
             commands::tunnel::stop_tunnel,
+            commands::handler_check::run_handler_check,
+            commands::handler_check::list_handler_check_runs,
+            commands::handler_check::get_handler_check_run,
+            commands::handler_check::compare_handler_check_runs,
         ])
         .setup(move |app| {
             bridge::spawn(app.handle().clone(), &store);

@@ -2,6 +2,7 @@
 
 use hookscope_core::capture::{ListenerHandle, ServerInfo};
 use hookscope_core::flovi_api::{FloviClient, FloviError};
+use hookscope_core::handler_check::HandlerCheckError;
 use hookscope_core::registry::{Registry, RegistryError};
 use hookscope_core::replay::ReplayError;
 use hookscope_core::store::Store;
@@ -56,6 +57,15 @@ impl AppState {
     pub async fn replay<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Registry) -> Result<T, ReplayError> + Send + 'static,
+    ) -> CommandResult<T> {
+        blocking(self.registry.clone(), f).await
+    }
+
+    /// Runs a blocking handler-check call (building a run, past runs) off the async runtime's
+    /// workers.
+    pub async fn handler_check<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Registry) -> Result<T, HandlerCheckError> + Send + 'static,
     ) -> CommandResult<T> {
         blocking(self.registry.clone(), f).await
     }

@@ -6,6 +6,7 @@
 pub mod bore;
 pub mod fake_flovi;
 pub mod gui;
+pub mod handlers;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

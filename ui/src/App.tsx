@@ -28,6 +28,14 @@ export function App() {
     setView(next);
   };
 
+  // Bumped to show the selected delivery's Replay tab (a handler check's "Open in Replay").
+  const [replayRequest, setReplayRequest] = useState(0);
+  const openReplay = (id: number) => {
+    dispatch({ type: 'select', id, reveal: true });
+    setView('inspector');
+    setReplayRequest((n) => n + 1);
+  };
+
   const dialogOpen = state.settings !== null;
 
   // Ctrl+1 / Ctrl+2 (⌘ on macOS) switch views from anywhere, even while typing.
@@ -93,7 +101,7 @@ export function App() {
 
   return (
     <div className="app">
-      <TopBar view={view} onView={showView} />
+      <TopBar view={view} onView={showView} onOpenReplay={openReplay} />
       {inspecting && (
         <div className="main" id="view-inspector" role="tabpanel" aria-labelledby="nav-inspector">
           <Sidebar />
@@ -103,7 +111,7 @@ export function App() {
             <div className="workspace" style={{ gridTemplateColumns: `minmax(340px, ${listWidth}px) 6px minmax(400px, 1fr)` }}>
               <DeliveryList searchRef={searchRef} />
               <div className="splitter" {...splitterProps} />
-              <DetailPane />
+              <DetailPane replayRequest={replayRequest} />
             </div>
           )}
         </div>

@@ -50,6 +50,15 @@ pub async fn list_replays(
     state.replay(move |r| replay::list_replays(r.store(), Some(id), REPLAYS_LISTED)).await
 }
 
+/// One recorded request and its answer, without bodies: a handler check's row opens it by id.
+#[tauri::command]
+pub async fn get_outbound_record(
+    state: State<'_, AppState>,
+    id: i64,
+) -> CommandResult<OutboundRecord> {
+    state.replay(move |r| form::record(r.store(), id)).await
+}
+
 #[tauri::command]
 pub async fn get_outbound_bodies(
     state: State<'_, AppState>,

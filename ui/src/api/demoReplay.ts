@@ -16,8 +16,23 @@ import { ApiError } from './types';
 
 type ReplayBackend = Pick<
   Backend,
-  'getReplayDraft' | 'replayDelivery' | 'replayDeliveries' | 'listReplays' | 'getOutboundBodies' | 'diffDeliveries' | 'listSamples' | 'sendSample'
+  | 'getReplayDraft'
+  | 'replayDelivery'
+  | 'replayDeliveries'
+  | 'listReplays'
+  | 'getOutboundRecord'
+  | 'getOutboundBodies'
+  | 'diffDeliveries'
+  | 'listSamples'
+  | 'sendSample'
+  | 'runHandlerCheck'
+  | 'listHandlerCheckRuns'
+  | 'getHandlerCheckRun'
+  | 'compareHandlerCheckRuns'
 >;
+
+/** The demo never sends to a real handler, so it has no check to show rather than a made-up one. */
+const NO_HANDLER_CHECK = 'Handler check is not available in the demo: it sends real requests to your handler. Run the Hookscope app.';
 
 interface Sent {
   record: OutboundRecord;
@@ -182,6 +197,14 @@ export function createReplayDemo(find: (id: number) => Promise<{ detail: Deliver
       return out;
     },
     listReplays: (id) => Promise.resolve(sent.filter((s) => s.record.deliveryId === id).map((s) => s.record).reverse()),
+    getOutboundRecord: (id) => {
+      const s = sent[id - 1];
+      return s ? Promise.resolve(s.record) : Promise.reject(new ApiError('not_found', `replay ${id} not found`));
+    },
+    runHandlerCheck: () => Promise.reject(new ApiError('unavailable', NO_HANDLER_CHECK)),
+    listHandlerCheckRuns: () => Promise.resolve([]),
+    getHandlerCheckRun: (id) => Promise.reject(new ApiError('not_found', `no finished handler check ${id}`)),
+    compareHandlerCheckRuns: () => Promise.reject(new ApiError('unavailable', NO_HANDLER_CHECK)),
     getOutboundBodies: (id) => {
       const s = sent[id - 1];
       if (!s) return Promise.reject(new ApiError('not_found', `replay ${id} not found`));

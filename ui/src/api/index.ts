@@ -38,6 +38,10 @@ import type {
   RequestDiff,
   SampleInfo,
   SampleRequest,
+  CheckComparison,
+  HandlerCheckInput,
+  HandlerCheckReport,
+  RunSummary,
 } from './types';
 
 export { ApiError };
@@ -117,10 +121,18 @@ export const replayDelivery = (request: ReplayRequest): Promise<ReplayResult> =>
 export const replayDeliveries = (ids: number[], url: string, options: ReplayOptions): Promise<ReplayResult[]> =>
   call((b) => b.replayDeliveries(ids, url, options));
 export const listReplays = (id: number): Promise<OutboundRecord[]> => call((b) => b.listReplays(id));
+export const getOutboundRecord = (id: number): Promise<OutboundRecord> => call((b) => b.getOutboundRecord(id));
 export const getOutboundBodies = (id: number): Promise<OutboundBodies> => call((b) => b.getOutboundBodies(id));
 export const diffDeliveries = (a: DiffSide, b: DiffSide): Promise<RequestDiff> => call((be) => be.diffDeliveries(a, b));
 export const listSamples = (): Promise<SampleInfo[]> => call((b) => b.listSamples());
 export const sendSample = (request: SampleRequest): Promise<ReplayResult> => call((b) => b.sendSample(request));
+// Handler check: the battery run against the user's own handler. Secrets stay in the backend.
+export const runHandlerCheck = (input: HandlerCheckInput): Promise<HandlerCheckReport> =>
+  call((b) => b.runHandlerCheck(input));
+export const listHandlerCheckRuns = (): Promise<RunSummary[]> => call((b) => b.listHandlerCheckRuns());
+export const getHandlerCheckRun = (id: number): Promise<HandlerCheckReport> => call((b) => b.getHandlerCheckRun(id));
+export const compareHandlerCheckRuns = (before: number, after: number): Promise<CheckComparison[]> =>
+  call((b) => b.compareHandlerCheckRuns(before, after));
 // The public tunnel. Secrets go in once and never come back.
 export const getTunnelStatus = (): Promise<TunnelStatus> => call((b) => b.getTunnelStatus());
 export const getTunnelSettings = (): Promise<TunnelSettings> => call((b) => b.getTunnelSettings());

@@ -23,6 +23,7 @@ import type {
   TunnelStatus,
 } from './types';
 import type { OutboundBodies, OutboundRecord, ReplayDraft, ReplayResult, RequestDiff, SampleInfo } from './types';
+import type { CheckComparison, HandlerCheckReport, RunSummary } from './types';
 
 /** Binary command responses arrive as ArrayBuffer; a Vec<u8> serialised as JSON arrives as number[]. */
 export function toBytes(raw: unknown): Uint8Array {
@@ -75,10 +76,15 @@ export const tauriBackend: Backend = {
   replayDelivery: (request) => invoke<ReplayResult>('replay_delivery', { request }),
   replayDeliveries: (ids, url, options) => invoke<ReplayResult[]>('replay_deliveries', { ids, url, options }),
   listReplays: (id) => invoke<OutboundRecord[]>('list_replays', { id }),
+  getOutboundRecord: (id) => invoke<OutboundRecord>('get_outbound_record', { id }),
   getOutboundBodies: (id) => invoke<OutboundBodies>('get_outbound_bodies', { id }),
   diffDeliveries: (a, b) => invoke<RequestDiff>('diff_deliveries', { a, b }),
   listSamples: () => invoke<SampleInfo[]>('list_samples'),
   sendSample: (request) => invoke<ReplayResult>('send_sample', { request }),
+  runHandlerCheck: (input) => invoke<HandlerCheckReport>('run_handler_check', { input }),
+  listHandlerCheckRuns: () => invoke<RunSummary[]>('list_handler_check_runs'),
+  getHandlerCheckRun: (id) => invoke<HandlerCheckReport>('get_handler_check_run', { id }),
+  compareHandlerCheckRuns: (before, after) => invoke<CheckComparison[]>('compare_handler_check_runs', { before, after }),
   getTunnelStatus: () => invoke<TunnelStatus>('get_tunnel_status'),
   getTunnelSettings: () => invoke<TunnelSettings>('get_tunnel_settings'),
   saveTunnelSettings: (input) => invoke<TunnelSettings>('save_tunnel_settings', { input }),

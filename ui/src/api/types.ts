@@ -60,6 +60,19 @@ import type { ReplayResult } from '../bindings/ReplayResult';
 import type { RequestDiff } from '../bindings/RequestDiff';
 import type { SampleInfo } from '../bindings/SampleInfo';
 import type { SampleRequest } from '../bindings/SampleRequest';
+import type { CheckComparison } from '../bindings/CheckComparison';
+import type { CheckCounts } from '../bindings/CheckCounts';
+import type { CheckExchange } from '../bindings/CheckExchange';
+import type { CheckId } from '../bindings/CheckId';
+import type { CheckOutcome } from '../bindings/CheckOutcome';
+import type { CheckResult } from '../bindings/CheckResult';
+import type { HandlerCheckInput } from '../bindings/HandlerCheckInput';
+import type { HandlerCheckReport } from '../bindings/HandlerCheckReport';
+import type { ProviderReading } from '../bindings/ProviderReading';
+import type { RetryAttempt } from '../bindings/RetryAttempt';
+import type { RetryOutcome } from '../bindings/RetryOutcome';
+import type { RetrySimulation } from '../bindings/RetrySimulation';
+import type { RunSummary } from '../bindings/RunSummary';
 
 export type {
   AttemptInfo,
@@ -127,6 +140,21 @@ export type {
   SampleInfo,
   SampleRequest,
 };
+export type {
+  CheckComparison,
+  CheckCounts,
+  CheckExchange,
+  CheckId,
+  CheckOutcome,
+  CheckResult,
+  HandlerCheckInput,
+  HandlerCheckReport,
+  ProviderReading,
+  RetryAttempt,
+  RetryOutcome,
+  RetrySimulation,
+  RunSummary,
+};
 
 export type Unsubscribe = () => void;
 
@@ -178,10 +206,19 @@ export interface Backend {
   replayDeliveries(ids: number[], url: string, options: ReplayOptions): Promise<ReplayResult[]>;
   /** Replays of a delivery, newest first. */
   listReplays(id: number): Promise<OutboundRecord[]>;
+  /** One recorded outbound request (any kind) without its bodies. */
+  getOutboundRecord(id: number): Promise<OutboundRecord>;
   getOutboundBodies(id: number): Promise<OutboundBodies>;
   diffDeliveries(a: DiffSide, b: DiffSide): Promise<RequestDiff>;
   listSamples(): Promise<SampleInfo[]>;
   sendSample(request: SampleRequest): Promise<ReplayResult>;
+  /** Runs the battery against the user's handler, signed with the endpoint's stored secrets. */
+  runHandlerCheck(input: HandlerCheckInput): Promise<HandlerCheckReport>;
+  /** Finished runs, newest first. */
+  listHandlerCheckRuns(): Promise<RunSummary[]>;
+  getHandlerCheckRun(id: number): Promise<HandlerCheckReport>;
+  /** Each check of either run with its outcome in both; `before` is the older run. */
+  compareHandlerCheckRuns(before: number, after: number): Promise<CheckComparison[]>;
   getTunnelStatus(): Promise<TunnelStatus>;
   /** Secrets appear only as "one is stored". */
   getTunnelSettings(): Promise<TunnelSettings>;

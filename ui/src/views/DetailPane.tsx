@@ -25,11 +25,17 @@ const ReplayPanel = lazy(() => import('./replay/ReplayPanel').then((m) => ({ def
 
 export type DetailTab = 'overview' | 'signature' | 'attempts' | 'headers' | 'body' | 'response' | 'replay';
 
-export function DetailPane() {
+/** `replayRequest`: a bump opens the Replay tab of the selected delivery. */
+export function DetailPane({ replayRequest = 0 }: { replayRequest?: number }) {
   const { state, dispatch } = useStore();
   // The chosen tab sticks while moving through deliveries with j/k; where it does not apply
   // (no decoded view, no signature, no group) the delivery falls back to Headers.
   const [tab, setTab] = useState<DetailTab>('overview');
+  const [seenRequest, setSeenRequest] = useState(replayRequest);
+  if (seenRequest !== replayRequest) {
+    setSeenRequest(replayRequest);
+    setTab('replay');
+  }
   const id = state.selectedId;
   const idx = id === null ? -1 : indexOfId(state.rows, id);
   const summary = idx >= 0 ? state.rows[idx] : undefined;
@@ -69,7 +75,7 @@ export function DetailPane() {
         </div>
       ) : (
         <Detail
-          key={id}
+          key={`${id}-${replayRequest}`}
           id={id}
           summary={summary}
           tab={tab}

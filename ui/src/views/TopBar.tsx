@@ -2,11 +2,12 @@ import { type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from 
 
 import { backendKind } from '../api';
 import { CopyButton } from '../components/CopyButton';
-import { CarIcon, InboxIcon, LayersIcon, LogoMark, SendIcon } from '../components/icons';
+import { CarIcon, InboxIcon, LayersIcon, LogoMark, SendIcon, ShieldIcon } from '../components/icons';
 import { joinUrl } from '../format/shell';
 import { useStore } from '../state/store';
 import { SampleDialog } from './replay/SampleDialog';
 import { ExportDialog } from './ExportDialog';
+import { HandlerCheckDialog } from './HandlerCheckDialog';
 import { TunnelControl } from './TunnelControl';
 
 export type AppView = 'inspector' | 'flovi';
@@ -63,7 +64,16 @@ function ViewTabs({ view, onView }: { view: AppView; onView: (v: AppView) => voi
   );
 }
 
-export function TopBar({ view, onView }: { view: AppView; onView: (v: AppView) => void }) {
+export function TopBar({
+  view,
+  onView,
+  onOpenReplay,
+}: {
+  view: AppView;
+  onView: (v: AppView) => void;
+  /** Shows a captured delivery's Replay tab in the inspector. */
+  onOpenReplay: (deliveryId: number) => void;
+}) {
   const { state } = useStore();
   // An empty base URL means the listener could not start; listenError says why.
   const baseUrl = state.serverInfo?.baseUrl || null;
@@ -71,6 +81,7 @@ export function TopBar({ view, onView }: { view: AppView; onView: (v: AppView) =
   const [demo, setDemo] = useState(false);
   const [sampleOpen, setSampleOpen] = useState(false);
   const [exporting, setExporting] = useState(false);
+  const [checking, setChecking] = useState(false);
 
   useEffect(() => {
     let alive = true;
@@ -133,6 +144,16 @@ export function TopBar({ view, onView }: { view: AppView; onView: (v: AppView) =
         <button
           type="button"
           className="btn btn-sm btn-ghost"
+          data-testid="open-handler-check"
+          title="Check your own webhook handler against the provider's documented contract"
+          onClick={() => setChecking(true)}
+        >
+          <ShieldIcon />
+          Handler check
+        </button>
+        <button
+          type="button"
+          className="btn btn-sm btn-ghost"
           data-testid="export-open-button"
           title="Export deliveries as HAR, curl or JSON; import a HAR file"
           onClick={() => setExporting(true)}
@@ -143,6 +164,15 @@ export function TopBar({ view, onView }: { view: AppView; onView: (v: AppView) =
       </div>
       {sampleOpen && <SampleDialog onClose={() => setSampleOpen(false)} />}
       {exporting && <ExportDialog onClose={() => setExporting(false)} />}
+      {checking && (
+        <HandlerCheckDialog
+          onClose={() => setChecking(false)}
+          onOpenReplay={(id) => {
+            setChecking(false);
+            onOpenReplay(id);
+          }}
+        />
+      )}
       <div className="tunnel-slot">
         <TunnelControl />
       </div>

@@ -9,6 +9,7 @@
 
 pub mod checks;
 mod deliveries;
+pub mod input;
 pub mod judge;
 pub mod retry;
 mod runs;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use checks::CheckId;
+pub use input::HandlerCheckInput;
 pub use judge::{Answer, CheckOutcome, ProviderReading};
 pub use retry::{RetryAttempt, RetryOutcome, RetrySimulation, RetrySpec};
 pub use runs::{CheckComparison, RunSummary, compare_runs, get_run, list_runs};

@@ -25,6 +25,11 @@ pub struct RetrySpec {
     pub prior_failures: u32,
 }
 
+impl RetrySpec {
+    /// An hour of the schedule per second: Fleiko's 33 hours play in about half a minute.
+    pub const DEFAULT_TIME_SCALE: f64 = 3600.0;
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]

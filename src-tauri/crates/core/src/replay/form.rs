@@ -209,6 +209,11 @@ pub fn preview(bytes: &[u8]) -> BodyPreview {
     }
 }
 
+/// A recorded outbound request without its bodies.
+pub fn record(store: &Store, id: i64) -> Result<db::OutboundRecord> {
+    Ok(store.read(|c| db::get(c, id))?.ok_or(StoreError::NotFound(id))?)
+}
+
 pub fn bodies(store: &Store, id: i64) -> Result<OutboundBodies> {
     let record = store.read(|c| db::get(c, id))?.ok_or(StoreError::NotFound(id))?;
     let (request, response) = store.read(|c| db::bodies(c, id))?.unwrap_or_default();
