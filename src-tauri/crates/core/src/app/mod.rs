@@ -81,3 +81,6 @@ where
         .map_err(|e| AppError::Task(e.to_string()))?
         .map_err(AppError::from)
 }
+
+#[cfg(test)]
+mod tests;
