@@ -263,22 +263,6 @@ pub async fn page_text(client: &Client) -> anyhow::Result<String> {
     Ok(text.as_str().unwrap_or_default().to_owned())
 }
 
-/// Waits until the page's visible text contains `want` (ignoring case), and returns it.
-pub async fn wait_page_text(client: &Client, want: &str) -> String {
-    let deadline = Instant::now() + TIMEOUT;
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        if let Ok(text) = page_text(client).await {
-            if text.to_lowercase().contains(&want.to_lowercase()) {
-                return text;
-            }
-            last = text;
-        }
-        sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the page never said {want:?}; it said: {last:?}");
-}
-
 /// Whether any element matches `css` right now.
 pub async fn exists(client: &Client, css: &str) -> anyhow::Result<bool> {
     Ok(!client.find_all(Locator::Css(css)).await?.is_empty())

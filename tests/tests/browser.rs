@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, Uri};
 use fantoccini::{Client, Locator};
 use hookscope_e2e::browser::{
     Open, Page, TIMEOUT, click, exists, fill, page_text, rows, save_screenshot, select, wait_badge,
-    wait_exact, wait_page_text, wait_rows, wait_text, with_browser, with_browser_opening,
+    wait_exact, wait_rows, wait_text, with_browser, with_browser_opening,
 };
 use hookscope_e2e::{exchange, fleiko_headers, hmac_hex, request, set_secret};
 use tokio::time::sleep;
@@ -416,7 +416,8 @@ async fn no_token_checks(client: &Client, page: &Page) -> anyhow::Result<()> {
         post(page.capture, "/fleiko", &[("Content-Type", b"application/json")], body.as_bytes());
 
     client.refresh().await?;
-    let text = wait_page_text(client, "serve --ui").await;
+    wait_text(client, "[data-testid=access-banner]", "serve --ui").await;
+    let text = page_text(client).await?;
     let base = format!("http://{}", page.capture);
     for (what, leak) in [("the delivery", "evt_never_shown_without_token"), ("the listener", &base)]
     {
@@ -428,7 +429,8 @@ async fn no_token_checks(client: &Client, page: &Page) -> anyhow::Result<()> {
     // A wrong token is no better.
     client.goto(&format!("{}/#token=not-the-token", page.origin)).await?;
     client.refresh().await?;
-    let text = wait_page_text(client, "serve --ui").await;
+    wait_text(client, "[data-testid=access-banner]", "serve --ui").await;
+    let text = page_text(client).await?;
     anyhow::ensure!(!text.contains("evt_never_shown"), "data shows with a wrong token: {text:?}");
     anyhow::ensure!(rows(client).await.is_empty(), "rows show with a wrong token");
 
@@ -437,5 +439,6 @@ async fn no_token_checks(client: &Client, page: &Page) -> anyhow::Result<()> {
     client.refresh().await?;
     wait_text(client, "[data-testid=base-url]", &base).await;
     wait_rows(client, |ids| ids == [id.to_string()], "the stored delivery").await;
+    anyhow::ensure!(!exists(client, "[data-testid=access-banner]").await?, "the banner stayed");
     Ok(())
 }
