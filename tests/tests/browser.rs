@@ -40,6 +40,25 @@ fn post_fleiko(addr: SocketAddr, headers: &[(String, String)], body: &str) -> u6
     post(addr, "/fleiko", &headers, body.as_bytes())
 }
 
+/// Clicks the checkbox `testid` until it is ticked: it stays disabled until the delivery's
+/// secrets are known.
+async fn tick(client: &Client, testid: &str) -> anyhow::Result<()> {
+    let css = format!("[data-testid={testid}]");
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        if let Ok(el) = client.find(Locator::Css(&css)).await {
+            if el.prop("checked").await?.as_deref() == Some("true") {
+                return Ok(());
+            }
+            if el.is_enabled().await? {
+                el.click().await?;
+            }
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "{css} never got ticked");
+        sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The texts of every element matching `css`.
 async fn texts(client: &Client, css: &str) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
@@ -215,7 +234,7 @@ async fn replay_checks(
     click(client, "tab-replay").await;
     wait_text(client, "[data-testid=replay-body]", "job_replayed").await;
     fill(client, "replay-url", target_url).await?;
-    click(client, "replay-opt-resign").await;
+    tick(client, "replay-opt-resign").await?;
     click(client, "replay-send").await;
     wait_text(client, "[data-testid=replay-status]", "200").await;
     wait_text(client, "[data-testid=replay-result]", "Re-signed for Fleiko").await;
