@@ -1,11 +1,9 @@
-//! The desktop shell: starts the core's listener, shares the store with the window's commands
-//! and forwards new deliveries to it. All logic lives in `hookscope-core`.
+//! The desktop shell: starts the core's listener, hands the command layer to the window
+//! and forwards its live feed. All logic lives in `hookscope-core`.
 
 mod args;
 mod bridge;
 mod commands;
-mod error;
-mod state;
 
 use std::net::SocketAddr;
 
@@ -19,8 +17,9 @@ use hookscope_core::registry::Registry;
 use hookscope_core::store::{Store, StoreOptions};
 use hookscope_core::tunnel::{TunnelManager, TunnelService};
 
+use hookscope_core::app::App;
+
 use crate::args::Args;
-use crate::state::AppState;
 
 const DEFAULT_LISTEN: ([u8; 4], u16) = ([127, 0, 0, 1], 8787);
 
@@ -71,15 +70,9 @@ pub fn run() {
         TunnelService::new(registry.clone(), TunnelManager::new(handle, runtime))
     });
 
+    let app = App::new(registry, server, listener, flovi, tunnel.clone());
     let result = tauri::Builder::default()
-        .manage(AppState {
-            store: store.clone(),
-            registry,
-            server,
-            listener,
-            flovi,
-            tunnel: tunnel.clone(),
-        })
+        .manage(app.clone())
         .invoke_handler(tauri::generate_handler![
             commands::server::get_server_info,
             commands::server::list_endpoints,
@@ -130,11 +123,9 @@ pub fn run() {
             commands::handler_check::get_handler_check_run,
             commands::handler_check::compare_handler_check_runs,
         ])
-        .setup(move |app| {
-            bridge::spawn(app.handle().clone(), &store);
-            bridge::spawn_store_changes(app.handle().clone(), &store);
+        .setup(move |window| {
+            bridge::spawn(window.handle().clone(), app);
             if let Some(tunnel) = &tunnel {
-                bridge::spawn_tunnel_status(app.handle().clone(), tunnel.manager());
                 // The tunnel running when the app last closed comes back with it.
                 if let Err(err) = tunnel.restore() {
                     tracing::warn!("cannot restore the tunnel: {err}");

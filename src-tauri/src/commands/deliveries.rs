@@ -1,49 +1,39 @@
-use hookscope_core::analysis;
+use hookscope_core::app::{App, AppResult};
 use hookscope_core::store::responses::DeliveryResponses;
 use hookscope_core::store::{DeliveryDetail, DeliveryGroup, DeliveryQuery, DeliverySummary};
 use tauri::State;
 use tauri::ipc::Response;
 
-use crate::error::CommandResult;
-use crate::state::AppState;
-
 #[tauri::command]
 pub async fn list_deliveries(
-    state: State<'_, AppState>,
+    app: State<'_, App>,
     query: DeliveryQuery,
-) -> CommandResult<Vec<DeliverySummary>> {
-    state.read(move |s| s.list(&query)).await
+) -> AppResult<Vec<DeliverySummary>> {
+    app.list_deliveries(query).await
 }
 
 #[tauri::command]
-pub async fn get_delivery(state: State<'_, AppState>, id: i64) -> CommandResult<DeliveryDetail> {
-    state.read(move |s| s.detail(id)).await
+pub async fn get_delivery(app: State<'_, App>, id: i64) -> AppResult<DeliveryDetail> {
+    app.get_delivery(id).await
 }
 
 /// The body's exact bytes, sent as a binary IPC response (an ArrayBuffer in the UI).
 #[tauri::command]
-pub async fn get_delivery_body(state: State<'_, AppState>, id: i64) -> CommandResult<Response> {
-    state.read(move |s| s.body(id)).await.map(Response::new)
-}
-
-/// The answer the delivery's sender got and, in forward mode, what the target answered.
-#[tauri::command]
-pub async fn get_delivery_responses(
-    state: State<'_, AppState>,
-    id: i64,
-) -> CommandResult<DeliveryResponses> {
-    state.read(move |s| s.responses(id)).await
+pub async fn get_delivery_body(app: State<'_, App>, id: i64) -> AppResult<Response> {
+    app.get_delivery_body(id).await.map(Response::new)
 }
 
 #[tauri::command]
-pub async fn list_event_types(state: State<'_, AppState>) -> CommandResult<Vec<String>> {
-    state.read(|s| s.event_types()).await
+pub async fn get_delivery_responses(app: State<'_, App>, id: i64) -> AppResult<DeliveryResponses> {
+    app.get_delivery_responses(id).await
 }
 
 #[tauri::command]
-pub async fn get_delivery_group(
-    state: State<'_, AppState>,
-    id: i64,
-) -> CommandResult<DeliveryGroup> {
-    state.read(move |s| analysis::delivery_group(s, id)).await
+pub async fn list_event_types(app: State<'_, App>) -> AppResult<Vec<String>> {
+    app.list_event_types().await
+}
+
+#[tauri::command]
+pub async fn get_delivery_group(app: State<'_, App>, id: i64) -> AppResult<DeliveryGroup> {
+    app.get_delivery_group(id).await
 }

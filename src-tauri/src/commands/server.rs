@@ -1,21 +1,19 @@
+use hookscope_core::app::{App, AppResult};
 use hookscope_core::capture::ServerInfo;
 use hookscope_core::store::{Endpoint, EndpointCount};
 use tauri::State;
 
-use crate::error::CommandResult;
-use crate::state::AppState;
-
 #[tauri::command]
-pub fn get_server_info(state: State<'_, AppState>) -> ServerInfo {
-    state.server.clone()
+pub fn get_server_info(app: State<'_, App>) -> ServerInfo {
+    app.get_server_info()
 }
 
 #[tauri::command]
-pub async fn list_endpoints(state: State<'_, AppState>) -> CommandResult<Vec<Endpoint>> {
-    state.read(|s| s.endpoints()).await
+pub async fn list_endpoints(app: State<'_, App>) -> AppResult<Vec<Endpoint>> {
+    app.list_endpoints().await
 }
 
 #[tauri::command]
-pub async fn list_endpoint_counts(state: State<'_, AppState>) -> CommandResult<Vec<EndpointCount>> {
-    state.read(|s| s.endpoint_counts()).await
+pub async fn list_endpoint_counts(app: State<'_, App>) -> AppResult<Vec<EndpointCount>> {
+    app.list_endpoint_counts().await
 }

@@ -1,39 +1,34 @@
 //! The public tunnel in the top bar: settings, start, stop and status.
 
+use hookscope_core::app::{App, AppResult};
 use hookscope_core::tunnel::{TunnelKind, TunnelSettings, TunnelSettingsInput, TunnelStatus};
 use tauri::State;
 
-use crate::error::CommandResult;
-use crate::state::AppState;
-
 #[tauri::command]
-pub fn get_tunnel_status(state: State<'_, AppState>) -> TunnelStatus {
-    state.tunnel.as_ref().map_or(TunnelStatus::Stopped, |t| t.manager().status())
+pub fn get_tunnel_status(app: State<'_, App>) -> TunnelStatus {
+    app.get_tunnel_status()
 }
 
 #[tauri::command]
-pub async fn get_tunnel_settings(state: State<'_, AppState>) -> CommandResult<TunnelSettings> {
-    state.tunnel(|t| t.settings()).await
+pub async fn get_tunnel_settings(app: State<'_, App>) -> AppResult<TunnelSettings> {
+    app.get_tunnel_settings().await
 }
 
 /// Secrets in `input`: none keeps the stored one, empty removes it. They never come back.
 #[tauri::command]
 pub async fn save_tunnel_settings(
-    state: State<'_, AppState>,
+    app: State<'_, App>,
     input: TunnelSettingsInput,
-) -> CommandResult<TunnelSettings> {
-    state.tunnel(move |t| t.save_settings(&input)).await
+) -> AppResult<TunnelSettings> {
+    app.save_tunnel_settings(input).await
 }
 
 #[tauri::command]
-pub async fn start_tunnel(
-    state: State<'_, AppState>,
-    kind: TunnelKind,
-) -> CommandResult<TunnelStatus> {
-    state.tunnel(move |t| t.start(kind)).await
+pub async fn start_tunnel(app: State<'_, App>, kind: TunnelKind) -> AppResult<TunnelStatus> {
+    app.start_tunnel(kind).await
 }
 
 #[tauri::command]
-pub async fn stop_tunnel(state: State<'_, AppState>) -> CommandResult<TunnelStatus> {
-    state.tunnel(|t| t.stop()).await
+pub async fn stop_tunnel(app: State<'_, App>) -> AppResult<TunnelStatus> {
+    app.stop_tunnel().await
 }

@@ -2,6 +2,7 @@
 //! deliveries. The desktop shell and the CLI are thin layers over this crate.
 
 pub mod analysis;
+pub mod app;
 pub mod capture;
 pub mod export;
 pub mod flovi_api;

@@ -1,16 +1,17 @@
-//! The shell's one error type; it reaches the UI as `{ code, message }`.
+//! The command layer's one error type; it reaches the UI as `{ code, message }`, through Tauri
+//! IPC or the browser API alike.
 
-use hookscope_core::export::ExportError;
-use hookscope_core::flovi_api::FloviError;
-use hookscope_core::handler_check::HandlerCheckError;
-use hookscope_core::registry::RegistryError;
-use hookscope_core::replay::ReplayError;
-use hookscope_core::store::StoreError;
-use hookscope_core::tunnel::TunnelError;
+use crate::export::ExportError;
+use crate::flovi_api::FloviError;
+use crate::handler_check::HandlerCheckError;
+use crate::registry::RegistryError;
+use crate::replay::ReplayError;
+use crate::store::StoreError;
+use crate::tunnel::TunnelError;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
-pub enum CommandError {
+pub enum AppError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -29,10 +30,13 @@ pub enum CommandError {
     NoListener,
     #[error("background task failed: {0}")]
     Task(String),
+    /// Something only the desktop app can do (a path on this machine named by the page).
+    #[error("{0}")]
+    Unavailable(&'static str),
 }
 
-impl CommandError {
-    fn code(&self) -> &'static str {
+impl AppError {
+    pub fn code(&self) -> &'static str {
         match self {
             Self::Store(StoreError::NotFound(_) | StoreError::EndpointNotFound(_))
             | Self::Registry(RegistryError::Store(
@@ -66,6 +70,7 @@ impl CommandError {
             Self::HandlerCheck(_) => "store",
             Self::NoListener => "no_listener",
             Self::Task(_) => "internal",
+            Self::Unavailable(_) => "unavailable",
         }
     }
 }
@@ -86,26 +91,26 @@ fn flovi_code(err: &FloviError) -> &'static str {
     }
 }
 
-impl Serialize for CommandError {
+impl Serialize for AppError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("CommandError", 2)?;
+        let mut s = serializer.serialize_struct("AppError", 2)?;
         s.serialize_field("code", self.code())?;
         s.serialize_field("message", &self.to_string())?;
         s.end()
     }
 }
 
-pub type CommandResult<T> = Result<T, CommandError>;
+pub type AppResult<T> = Result<T, AppError>;
 
 #[cfg(test)]
 mod tests {
-    use hookscope_core::flovi_api::FieldError;
+    use crate::flovi_api::FieldError;
 
     use super::*;
 
     fn json(err: FloviError) -> serde_json::Value {
-        serde_json::to_value(CommandError::from(err)).unwrap()
+        serde_json::to_value(AppError::from(err)).unwrap()
     }
 
     #[test]
@@ -139,7 +144,7 @@ mod tests {
 
     #[test]
     fn handler_check_errors_say_what_to_fix_or_what_is_missing() {
-        let code = |err: HandlerCheckError| serde_json::to_value(CommandError::from(err)).unwrap();
+        let code = |err: HandlerCheckError| serde_json::to_value(AppError::from(err)).unwrap();
         let invalid = code(HandlerCheckError::Invalid("the timeout must be above zero".into()));
         assert_eq!(
             invalid,
