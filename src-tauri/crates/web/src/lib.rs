@@ -6,6 +6,7 @@
 
 mod assets;
 mod csp;
+mod dispatch;
 mod error;
 mod events;
 mod security;
@@ -21,7 +22,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{get, post};
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use http::HeaderMap;
@@ -32,6 +33,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
+pub use dispatch::{AppBackend, COMMANDS};
 pub use error::ApiError;
 pub use security::Hosts;
 pub use token::{generate as generate_token, is_usable as token_is_usable};
@@ -116,6 +118,14 @@ pub struct UiServer {
     addr: SocketAddr,
     token: String,
     router: Router,
+}
+
+/// Binds the UI server for a running Hookscope.
+pub async fn bind(
+    config: UiConfig,
+    app: Arc<hookscope_core::app::App>,
+) -> Result<UiServer, UiError> {
+    bind_backend(config, Arc::new(AppBackend(app))).await
 }
 
 /// Binds the UI server for `backend`.
@@ -204,10 +214,7 @@ pub fn router(backend: Arc<dyn Backend>, token: String, hosts: Hosts) -> Result<
     });
     Ok(Router::new()
         .route("/api/events", get(events::stream))
-        .route("/api/{command}", post(command))
-        .route("/api", any(api_unknown))
-        .route("/api/", any(api_unknown))
-        .route("/api/{*rest}", any(api_unknown))
+        .route("/api/{command}", post(command).fallback(api_unknown))
         .fallback(static_file)
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared))
@@ -257,6 +264,9 @@ async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) 
 }
 
 async fn static_file(request: Request) -> Response {
+    if is_api(request.uri().path()) {
+        return api_unknown(request).await.into_response();
+    }
     assets::serve(request.method(), request.uri().path())
 }
 
