@@ -443,7 +443,7 @@ async fn no_token_checks(client: &Client, page: &Page) -> anyhow::Result<()> {
         anyhow::ensure!(!text.contains(leak), "{what} shows without a token: {text:?}");
     }
     anyhow::ensure!(rows(client).await.is_empty(), "rows show without a token");
-    save_screenshot(client, "browser-no-token").await?;
+    save_screenshot(client, "browser-no-token-banner").await?;
 
     // A wrong token is no better.
     client.goto(&format!("{}/#token=not-the-token", page.origin)).await?;
