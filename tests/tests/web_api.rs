@@ -20,7 +20,7 @@ struct Ui {
     token: String,
 }
 
-fn ui(serve: &Serve) -> Ui {
+fn ui_of(serve: &Serve) -> Ui {
     let url = serve.ui_url.as_deref().unwrap();
     let rest = url.strip_prefix("http://").unwrap();
     let (addr, token) = rest.split_once("/#token=").unwrap();
@@ -101,7 +101,7 @@ fn capture(serve: &Serve, path: &str, body: &[u8]) -> i64 {
 fn missing_and_wrong_tokens_are_401() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start_ui(dir.path(), &[]);
-    let ui = ui(&serve);
+    let ui = ui_of(&serve);
     let wrong = format!("Bearer {}x", ui.token);
     for auth in [None, Some(wrong.as_str()), Some("Bearer "), Some(ui.token.as_str())] {
         let mut headers = vec![("Host", ui.host())];
@@ -119,7 +119,7 @@ fn missing_and_wrong_tokens_are_401() {
 fn foreign_origins_and_rebinding_hosts_are_403() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start_ui(dir.path(), &[]);
-    let ui = ui(&serve);
+    let ui = ui_of(&serve);
     let bearer = format!("Bearer {}", ui.token);
     let port = ui.addr.port();
     let cases = [
@@ -154,15 +154,11 @@ fn foreign_origins_and_rebinding_hosts_are_403() {
     assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
 }
 
-fn ui_of(serve: &Serve) -> Ui {
-    ui(serve)
-}
-
 #[test]
 fn list_deliveries_is_what_the_cli_lists() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start_ui(dir.path(), &[]);
-    let ui = ui(&serve);
+    let ui = ui_of(&serve);
     let first = capture(&serve, "/fleiko/orders", br#"{"type":"order.created"}"#);
     let second = capture(&serve, "/hooks/other?x=1", b"plain");
     let listed = ui.ok("list_deliveries", json!({ "query": {} }));
@@ -193,7 +189,7 @@ fn list_deliveries_is_what_the_cli_lists() {
 fn delivery_bodies_come_back_byte_exact() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start_ui(dir.path(), &[]);
-    let ui = ui(&serve);
+    let ui = ui_of(&serve);
     let body = [0xff, 0xfe, 0x00, b'{', 0xc3, 0x28, b'\r', b'\n', 0x80];
     let id = capture(&serve, "/bin", &body);
     let response = ui.call("get_delivery_body", json!({ "id": id }));
@@ -206,7 +202,7 @@ fn delivery_bodies_come_back_byte_exact() {
 fn the_capture_port_serves_no_api_and_no_page() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start_ui(dir.path(), &[]);
-    let ui = ui(&serve);
+    let ui = ui_of(&serve);
     capture(&serve, "/first", b"{}");
     let bearer = format!("Bearer {}", ui.token);
     let response = post(
@@ -262,10 +258,10 @@ fn read_until(stream: &mut TcpStream, seen: &mut String, needle: &str) {
 fn the_event_stream_sends_a_batch_after_a_capture() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start_ui(dir.path(), &[]);
-    let ui = ui(&serve);
+    let ui = ui_of(&serve);
     let (mut stream, head) = open_events(&ui, None);
     assert!(head.starts_with("HTTP/1.1 401"), "{head}");
-    let (mut stream2, head) = open_events(&ui, Some(&format!("{}x", ui.token)));
+    let (stream2, head) = open_events(&ui, Some(&format!("{}x", ui.token)));
     assert!(head.starts_with("HTTP/1.1 401"), "{head}");
     drop((stream, stream2));
     (stream, _) = open_events(&ui, Some(&ui.token));
@@ -281,8 +277,12 @@ fn the_event_stream_sends_a_batch_after_a_capture() {
     let batch: Value = serde_json::from_str(data).unwrap();
     assert_eq!(batch[0]["id"].as_i64(), Some(id));
     assert_eq!(batch[0]["path"], "/fleiko/live");
-    stream2 = stream;
-    drop(stream2);
+    // SIGTERM stops the UI server with the listener, open event stream and all.
+    let status = serve.terminate();
+    assert!(status.success(), "{status:?}");
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    assert!(TcpStream::connect(ui.addr).is_err(), "the UI port still answers");
 }
 
 #[test]
@@ -302,7 +302,7 @@ fn secrets_never_reach_the_page() {
         cli_with_env(&["flovi", "set-key", "--data-dir", data, "--key-env", "K"], &[("K", flovi)]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let serve = Serve::start_ui(dir.path(), &[]);
-    let ui = ui(&serve);
+    let ui = ui_of(&serve);
     capture(&serve, "/fleiko/x", b"{}");
     let settings = ui.ok("list_endpoint_settings", json!({}));
     assert!(settings.as_array().unwrap().iter().any(|e| e["name"] == "fleiko"));
@@ -333,7 +333,7 @@ fn secrets_never_reach_the_page() {
 fn pages_and_answers_carry_the_windows_csp_and_no_cors() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start_ui(dir.path(), &[]);
-    let ui = ui(&serve);
+    let ui = ui_of(&serve);
     let page = ui.send("GET", "/", &[("Host", ui.host())], b"");
     assert_eq!(page.status, 200);
     assert!(header(&page, "content-type").unwrap().starts_with("text/html"));
@@ -442,7 +442,7 @@ fn the_token_can_come_from_the_environment() {
 fn a_har_upload_imports() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start_ui(dir.path(), &[]);
-    let ui = ui(&serve);
+    let ui = ui_of(&serve);
     let har = json!({ "log": { "version": "1.2", "creator": { "name": "test", "version": "1" },
         "entries": [{
             "startedDateTime": "2024-05-01T10:00:00.000Z", "time": 1,
@@ -487,7 +487,7 @@ fn a_har_upload_imports() {
 fn unknown_commands_are_404_and_oversized_bodies_413() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start_ui(dir.path(), &[]);
-    let ui = ui(&serve);
+    let ui = ui_of(&serve);
     let unknown = ui.call("drop_everything", json!({}));
     assert_eq!((unknown.status, error_code(&unknown).as_str()), (404, "not_found"));
     // Declared over the limit: refused before a byte of the body is read.
@@ -515,7 +515,7 @@ fn unknown_commands_are_404_and_oversized_bodies_413() {
 fn every_desktop_command_is_routed() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start_ui(dir.path(), &[]);
-    let ui = ui(&serve);
+    let ui = ui_of(&serve);
     let shell = Path::new(env!("CARGO_MANIFEST_DIR")).join("../src-tauri/src/lib.rs");
     let shell = std::fs::read_to_string(shell).unwrap();
     let start = shell.find("generate_handler![").unwrap();
