@@ -245,6 +245,41 @@ pub async fn wait_rows(
     }
 }
 
+/// Waits until the signature badge of row `id` has status `want`.
+pub async fn wait_badge(client: &Client, id: u64, want: &str) {
+    let css = format!("[data-testid=delivery-row][data-id='{id}'] [data-testid=signature-badge]");
+    let deadline = Instant::now() + TIMEOUT;
+    let mut last = None;
+    loop {
+        if let Ok(badge) = client.find(Locator::Css(&css)).await
+            && let Ok(status) = badge.attr("data-status").await
+        {
+            if status.as_deref() == Some(want) {
+                return;
+            }
+            last = status;
+        }
+        assert!(Instant::now() < deadline, "row {id} badge stayed {last:?}, not {want}");
+        sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the element matching `css` reads exactly `want` ("valid" is inside "invalid").
+pub async fn wait_exact(client: &Client, css: &str, want: &str) {
+    let deadline = Instant::now() + TIMEOUT;
+    let mut last = String::new();
+    loop {
+        if let Ok(el) = client.find(Locator::Css(css)).await {
+            last = el.text().await.unwrap_or_default();
+            if last.trim() == want {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "{css} stayed {last:?}, not {want}");
+        sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Selects delivery `id` in the list and waits for the detail pane to show it.
 pub async fn select(client: &Client, id: u64) {
     let css = format!("[data-testid=delivery-row][data-id='{id}']");

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod bore;
+pub mod browser;
 pub mod fake_flovi;
 pub mod gui;
 pub mod handlers;
@@ -72,11 +73,25 @@ pub struct Serve {
     pub child: Child,
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
+    /// The `ui: http://…/#token=…` address, when started with [`Serve::start_ui`].
+    pub ui_url: Option<String>,
     _stdout: ChildStdout,
 }
 
 impl Serve {
     pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
+        Self::spawn(data_dir, extra, false)
+    }
+
+    /// `serve` with the browser UI on a free loopback port (`--ui --ui-listen 127.0.0.1:0`),
+    /// its address and token read from the `ui:` line it prints after `local:`.
+    pub fn start_ui(data_dir: &Path, extra: &[&str]) -> Self {
+        let mut args = vec!["--ui", "--ui-listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        Self::spawn(data_dir, &args, true)
+    }
+
+    fn spawn(data_dir: &Path, extra: &[&str], ui: bool) -> Self {
         let mut child = Command::new(bin("hookscope-cli"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -96,7 +111,14 @@ impl Serve {
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .parse()
             .unwrap();
-        Self { child, addr, data_dir: data_dir.to_path_buf(), _stdout: stdout.into_inner() }
+        // Read through the same buffer: the `ui:` line may already be in it.
+        let ui_url = ui.then(|| {
+            line.clear();
+            stdout.read_line(&mut line).unwrap();
+            let url = line.trim().strip_prefix("ui: ");
+            url.unwrap_or_else(|| panic!("no `ui:` line after `local:`: {line:?}")).to_owned()
+        });
+        Self { child, addr, data_dir: data_dir.to_path_buf(), ui_url, _stdout: stdout.into_inner() }
     }
 
     pub fn url(&self, path: &str) -> String {

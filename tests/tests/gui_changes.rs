@@ -3,50 +3,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::net::SocketAddr;
-use std::time::Duration;
-
-use fantoccini::{Client, Locator};
-use hookscope_e2e::gui::{TIMEOUT, click, select, wait_rows, wait_text, with_app};
+use fantoccini::Client;
+use hookscope_e2e::gui::{click, select, wait_badge, wait_exact, wait_rows, wait_text, with_app};
 use hookscope_e2e::{cli_with_env, exchange, fleiko_headers, request};
-use tokio::time::sleep;
+use std::net::SocketAddr;
 
 const SECRET: &str = "whsec_gui_changes_secret";
-
-/// The row's signature badge status once it is `want`, waiting as long as [`TIMEOUT`].
-async fn wait_badge(client: &Client, id: u64, want: &str) {
-    let css = format!("[data-testid=delivery-row][data-id='{id}'] [data-testid=signature-badge]");
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    let mut last = None;
-    loop {
-        if let Ok(badge) = client.find(Locator::Css(&css)).await
-            && let Ok(status) = badge.attr("data-status").await
-        {
-            if status.as_deref() == Some(want) {
-                return;
-            }
-            last = status;
-        }
-        assert!(std::time::Instant::now() < deadline, "row {id} badge stayed {last:?}, not {want}");
-        sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Waits until the element matching `css` reads exactly `want` ("valid" is inside "invalid").
-async fn wait_exact(client: &Client, css: &str, want: &str) {
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    let mut last = String::new();
-    loop {
-        if let Ok(el) = client.find(Locator::Css(css)).await {
-            last = el.text().await.unwrap_or_default();
-            if last.trim() == want {
-                return;
-            }
-        }
-        assert!(std::time::Instant::now() < deadline, "{css} stayed {last:?}, not {want}");
-        sleep(Duration::from_millis(100)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_set_from_the_cli_turn_the_open_windows_badges_valid() {

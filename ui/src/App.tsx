@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 
+import { AccessBanner } from './components/AccessBanner';
 import { useSplitter } from './components/useSplitter';
 import { hasToolbarFilters, isSearchActive } from './state/deliveries';
 import { useStore } from './state/store';
@@ -101,6 +102,7 @@ export function App() {
 
   return (
     <div className="app">
+      <AccessBanner />
       <TopBar view={view} onView={showView} onOpenReplay={openReplay} />
       {inspecting && (
         <div className="main" id="view-inspector" role="tabpanel" aria-labelledby="nav-inspector">

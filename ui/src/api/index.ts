@@ -1,5 +1,5 @@
 // The only module views and state import to reach the backend.
-import { tauriBackend } from './tauri';
+import { backend, call } from './backend';
 import { ApiError } from './types';
 import type {
   Backend,
@@ -47,36 +47,6 @@ import type {
 export { ApiError };
 // Every type the backend speaks, for views and state: one list, in types.ts.
 export type * from './types';
-
-declare global {
-  interface Window {
-    __TAURI_INTERNALS__?: unknown;
-  }
-}
-
-export function isTauri(): boolean {
-  return typeof window !== 'undefined' && window.__TAURI_INTERNALS__ !== undefined;
-}
-
-let backendPromise: Promise<Backend> | null = null;
-
-function backend(): Promise<Backend> {
-  if (!backendPromise) {
-    // The demo module is only ever loaded in a plain browser, never inside Tauri.
-    backendPromise = isTauri()
-      ? Promise.resolve(tauriBackend)
-      : import('./demo').then((m) => m.createDemoBackend(window.location.search));
-  }
-  return backendPromise;
-}
-
-async function call<T>(fn: (b: Backend) => Promise<T>): Promise<T> {
-  try {
-    return await fn(await backend());
-  } catch (err) {
-    throw ApiError.from(err);
-  }
-}
 
 export const getServerInfo = (): Promise<ServerInfo> => call((b) => b.getServerInfo());
 export const listEndpoints = (): Promise<Endpoint[]> => call((b) => b.listEndpoints());
@@ -181,6 +151,12 @@ export function subscribeTunnelStatus(handler: (status: TunnelStatus) => void): 
   return subscribe('tunnel:status', (b) => b.onTunnelStatus(handler));
 }
 
-export async function backendKind(): Promise<Backend['kind']> {
-  return (await backend()).kind;
+/** Subscribe to the page losing its access (browser only): one line to show the user. */
+export function subscribeAccessProblem(handler: (message: string) => void): Unsubscribe {
+  return subscribe('access', (b) => b.onAccessProblem(handler));
+}
+
+/** `http` in a browser: the page downloads and uploads files where the desktop names paths. */
+export function backendKind(): Backend['kind'] {
+  return backend().kind;
 }

@@ -73,6 +73,12 @@ import type { RetryAttempt } from '../bindings/RetryAttempt';
 import type { RetryOutcome } from '../bindings/RetryOutcome';
 import type { RetrySimulation } from '../bindings/RetrySimulation';
 import type { RunSummary } from '../bindings/RunSummary';
+import type { DeliveryLab } from '../bindings/DeliveryLab';
+import type { EndpointLab } from '../bindings/EndpointLab';
+import type { ExportFormat } from '../bindings/ExportFormat';
+import type { ForwardConfig } from '../bindings/ForwardConfig';
+import type { ImportReport } from '../bindings/ImportReport';
+import type { ResponseRule } from '../bindings/ResponseRule';
 
 export type {
   AttemptInfo,
@@ -156,11 +162,16 @@ export type {
   RunSummary,
 };
 
+export type { DeliveryLab, EndpointLab, ExportFormat, ForwardConfig, ImportReport, ResponseRule };
+
 export type Unsubscribe = () => void;
 
-/** Everything the UI may ask of the backend. Implemented by Tauri, or by the demo outside Tauri. */
+/**
+ * Everything the UI may ask of the backend: Tauri commands in the desktop window, the same
+ * commands over HTTP from `hookscope-cli serve --ui` in a browser.
+ */
 export interface Backend {
-  readonly kind: 'tauri' | 'demo';
+  readonly kind: 'tauri' | 'http';
   getServerInfo(): Promise<ServerInfo>;
   listEndpoints(): Promise<Endpoint[]>;
   listEndpointCounts(): Promise<EndpointCount[]>;
@@ -229,6 +240,24 @@ export interface Backend {
   stopTunnel(): Promise<TunnelStatus>;
   /** `tunnel:status`: every status change. */
   onTunnelStatus(handler: (status: TunnelStatus) => void): Promise<Unsubscribe>;
+
+  getEndpointLab(id: number): Promise<EndpointLab>;
+  setEndpointResponse(id: number, rule: ResponseRule | null): Promise<EndpointLab>;
+  setEndpointForward(id: number, forward: ForwardConfig | null): Promise<EndpointLab>;
+  getDeliveryLab(id: number): Promise<DeliveryLab>;
+  /** The deliveries (all when `ids` is empty) as text. */
+  exportDeliveries(ids: number[], format: ExportFormat): Promise<string>;
+  /** Desktop only: writes the export to `path` on this machine; resolves with the bytes written. */
+  exportDeliveriesToFile(ids: number[], format: ExportFormat, path: string): Promise<number>;
+  /** Desktop only: imports the HAR file at `path` on this machine. */
+  importHarFile(path: string): Promise<ImportReport>;
+  /** Browser only: imports HAR bytes the user picked; `name` is the file's name, for notes. */
+  importHar(name: string, bytes: Uint8Array): Promise<ImportReport>;
+  /**
+   * The page cannot reach the backend for want of a valid token (browser only): called with one
+   * line to show, at once when that is already known.
+   */
+  onAccessProblem(handler: (message: string) => void): Promise<Unsubscribe>;
 }
 
 /** Commands reject with `{ code, message }`; anything else is wrapped so views see one shape. */

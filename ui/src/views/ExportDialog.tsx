@@ -1,18 +1,22 @@
 import { useState } from 'react';
 
-import { ApiError } from '../api';
-import { type ExportFormat, exportDeliveries, exportDeliveriesToFile, importHarFile } from '../api/lab';
+import { ApiError, backendKind } from '../api';
+import { type ExportFormat, exportDeliveries, exportDeliveriesToFile, importHar, importHarFile } from '../api/lab';
 import { copyText } from '../components/clipboard';
+import { downloadText } from '../components/download';
+import { exportExtension, exportFileName, exportMediaType } from '../format/exportFile';
 import { describeImport } from '../format/importReport';
 import { Modal } from '../components/Modal';
 import { useStore } from '../state/store';
 import './lab.css';
 
-const EXTENSIONS: Record<ExportFormat, string> = { har: 'har', curl: 'sh', json: 'json' };
-
-/** Export the marked, the selected or every delivery (HAR, curl, JSON) to a file or the clipboard; import HAR. */
+/**
+ * Export the marked, the selected or every delivery (HAR, curl, JSON) to a file or the clipboard; import HAR.
+ * The desktop names paths on its own machine; a browser downloads and uploads files instead.
+ */
 export function ExportDialog({ onClose }: { onClose: () => void }) {
   const { state } = useStore();
+  const [inBrowser] = useState(() => backendKind() === 'http');
   const selected = state.selectedId;
   const marked = state.marked;
   const [scope, setScope] = useState<'all' | 'selected' | 'marked'>(
@@ -21,6 +25,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   const [format, setFormat] = useState<ExportFormat>('har');
   const [path, setPath] = useState('');
   const [importPath, setImportPath] = useState('');
+  const [importFile, setImportFile] = useState<File | null>(null);
   const [busy, setBusy] = useState(false);
   const [note, setNote] = useState<{ kind: 'ok' | 'err'; text: string } | null>(null);
   const [manual, setManual] = useState<string | null>(null);
@@ -49,6 +54,14 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
       return `Wrote ${what} to ${target} (${bytes.toLocaleString('en-US')} bytes).`;
     });
 
+  const download = () =>
+    run(async () => {
+      const text = await exportDeliveries(ids, format);
+      const name = exportFileName(format);
+      const bytes = downloadText(text, name, exportMediaType(format));
+      return `Downloaded ${what} as ${name} (${bytes.toLocaleString('en-US')} bytes).`;
+    });
+
   const copy = () =>
     run(async () => {
       const text = await exportDeliveries(ids, format);
@@ -63,6 +76,11 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
 
   const runImport = () =>
     run(async () => {
+      if (inBrowser) {
+        if (importFile === null) throw new ApiError('invalid', 'Choose a HAR file.');
+        const bytes = new Uint8Array(await importFile.arrayBuffer());
+        return describeImport(await importHar(importFile.name, bytes));
+      }
       const target = importPath.trim();
       if (target === '') throw new ApiError('invalid', 'Type the path of a HAR file.');
       const report = await importHarFile(target);
@@ -109,22 +127,38 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
                 <option value="json">JSON</option>
               </select>
             </div>
-            <label className="field wide">
-              <span className="field-label">File</span>
-              <input
-                className="mono"
-                data-testid="export-path-input"
-                value={path}
-                placeholder={`/home/me/hookscope.${EXTENSIONS[format]}`}
-                onChange={(e) => setPath(e.target.value)}
-                spellCheck={false}
-                autoComplete="off"
-              />
-            </label>
+            {!inBrowser && (
+              <label className="field wide">
+                <span className="field-label">File</span>
+                <input
+                  className="mono"
+                  data-testid="export-path-input"
+                  value={path}
+                  placeholder={`/home/me/hookscope.${exportExtension(format)}`}
+                  onChange={(e) => setPath(e.target.value)}
+                  spellCheck={false}
+                  autoComplete="off"
+                />
+              </label>
+            )}
             <div className="export-row">
-              <button type="button" className="btn btn-primary" data-testid="export-save-button" disabled={busy} onClick={() => void saveFile()}>
-                Save to file
-              </button>
+              {inBrowser ? (
+                <button
+                  type="button"
+                  className="btn btn-primary"
+                  id="export-download"
+                  data-testid="export-download"
+                  title={`Save as ${exportFileName(format)} in your downloads`}
+                  disabled={busy}
+                  onClick={() => void download()}
+                >
+                  Download
+                </button>
+              ) : (
+                <button type="button" className="btn btn-primary" data-testid="export-save-button" disabled={busy} onClick={() => void saveFile()}>
+                  Save to file
+                </button>
+              )}
               <button type="button" className="btn btn-ghost" data-testid="export-copy-button" disabled={busy} onClick={() => void copy()}>
                 Copy to clipboard
               </button>
@@ -137,15 +171,26 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             </header>
             <label className="field wide">
               <span className="field-label">HAR file</span>
-              <input
-                className="mono"
-                data-testid="import-path-input"
-                value={importPath}
-                placeholder="/home/me/capture.har"
-                onChange={(e) => setImportPath(e.target.value)}
-                spellCheck={false}
-                autoComplete="off"
-              />
+              {inBrowser ? (
+                <input
+                  type="file"
+                  className="import-file"
+                  id="import-file"
+                  data-testid="import-file"
+                  accept=".har,.json,application/json"
+                  onChange={(e) => setImportFile(e.target.files?.[0] ?? null)}
+                />
+              ) : (
+                <input
+                  className="mono"
+                  data-testid="import-path-input"
+                  value={importPath}
+                  placeholder="/home/me/capture.har"
+                  onChange={(e) => setImportPath(e.target.value)}
+                  spellCheck={false}
+                  autoComplete="off"
+                />
+              )}
             </label>
             <div className="export-row">
               <button type="button" className="btn btn-ghost" data-testid="import-button" disabled={busy} onClick={() => void runImport()}>

@@ -1,6 +1,5 @@
-import { type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, type ReactNode, useRef, useState } from 'react';
 
-import { backendKind } from '../api';
 import { CopyButton } from '../components/CopyButton';
 import { CarIcon, InboxIcon, LayersIcon, LogoMark, SendIcon, ShieldIcon } from '../components/icons';
 import { joinUrl } from '../format/shell';
@@ -78,29 +77,15 @@ export function TopBar({
   // An empty base URL means the listener could not start; listenError says why.
   const baseUrl = state.serverInfo?.baseUrl || null;
   const listenError = state.serverInfo?.listenError ?? null;
-  const [demo, setDemo] = useState(false);
   const [sampleOpen, setSampleOpen] = useState(false);
   const [exporting, setExporting] = useState(false);
   const [checking, setChecking] = useState(false);
-
-  useEffect(() => {
-    let alive = true;
-    void backendKind().then((kind) => alive && setDemo(kind === 'demo'));
-    return () => {
-      alive = false;
-    };
-  }, []);
 
   return (
     <header className="topbar">
       <div className="brand">
         <LogoMark />
         <span className="brand-name">Hookscope</span>
-        {demo && (
-          <span className="demo-badge" title="No Tauri backend: showing built-in sample data">
-            Demo
-          </span>
-        )}
       </div>
       <ViewTabs view={view} onView={onView} />
       <div className="listener">

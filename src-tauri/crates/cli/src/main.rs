@@ -7,21 +7,26 @@ mod flovi;
 mod replay;
 mod term;
 mod tunnel;
+mod ui;
 mod verify;
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use hookscope_core::app::App;
+use hookscope_core::capture::ServerInfo;
 use hookscope_core::capture::{
     CaptureConfig, DEFAULT_BODY_IDLE_TIMEOUT, DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, Listener, exposure_warning,
 };
+use hookscope_core::flovi_api::{FloviClient, FloviOptions};
 use hookscope_core::paths;
 use hookscope_core::registry::Registry;
 use hookscope_core::replay::form::BodyPreview;
@@ -31,6 +36,8 @@ use hookscope_core::store::{
     DEFAULT_RETENTION, DeliveryQuery, DeliverySummary, MAX_LIST_LIMIT, Store, StoreOptions,
     SyncMode,
 };
+use hookscope_core::tunnel::{TunnelManager, TunnelService};
+use hookscope_web::UiConfig;
 
 #[derive(Parser)]
 #[command(
@@ -140,6 +147,8 @@ enum Command {
         sync: SyncMode,
         #[command(flatten)]
         tunnel: tunnel::TunnelArgs,
+        #[command(flatten)]
+        ui: ui::UiArgs,
     },
     /// List stored deliveries, newest first
     List {
@@ -267,8 +276,10 @@ fn run(cli: Cli) -> Result<u8> {
             retention,
             sync,
             tunnel,
+            ui,
         } => {
             let overrides = tunnel.overrides()?;
+            let ui = ui.config()?;
             let config = CaptureConfig {
                 listen,
                 max_body,
@@ -279,7 +290,8 @@ fn run(cli: Cli) -> Result<u8> {
             };
             let registry = data.registry_with(StoreOptions { retention, sync })?;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
-            runtime.block_on(serve(registry, config, tunnel, overrides))?;
+            let data_dir = paths::data_dir(data.data_dir.clone());
+            runtime.block_on(serve(registry, &data_dir, config, tunnel, overrides, ui))?;
         }
         Command::List { data, json, limit, before, search, provider, method } => {
             let store = data.open()?;
@@ -333,9 +345,11 @@ fn run(cli: Cli) -> Result<u8> {
 
 async fn serve(
     registry: Registry,
+    data_dir: &Path,
     config: CaptureConfig,
     tunnel: tunnel::TunnelArgs,
     overrides: hookscope_core::tunnel::TunnelOverrides,
+    ui: Option<UiConfig>,
 ) -> Result<()> {
     let listener = Listener::bind(&config, &registry).await?;
     let addr = listener.local_addr();
@@ -354,10 +368,55 @@ async fn serve(
         writeln!(out, "local: http://{addr}")?;
         out.flush()?;
     }
+    // One manager for `--tunnel` and the browser's tunnel view, so the page shows its status.
+    let manager = TunnelManager::new(listener.handle(), tokio::runtime::Handle::current());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let ui_server = match ui {
+        Some(ui) => {
+            let server = ServerInfo {
+                base_url: format!("http://{addr}"),
+                data_dir: data_dir.display().to_string(),
+                max_body: config.max_body,
+                listen_error: None,
+            };
+            let flovi = FloviClient::new(
+                registry.store().clone(),
+                registry.secret_box(),
+                FloviOptions::default(),
+            );
+            let service = TunnelService::new(registry.clone(), manager.clone());
+            let app =
+                App::new(registry.clone(), server, Some(listener.handle()), flovi, Some(service));
+            let ui_server = hookscope_web::bind(ui, Arc::new(app)).await?;
+            if let Some(warning) = ui::exposure_warning(&ui_server.local_addr()) {
+                eprintln!("{warning}");
+            }
+            let mut out = term::raw_stdout();
+            writeln!(out, "ui: {}", ui_server.url())?;
+            out.flush()?;
+            let mut stopped = stopped.clone();
+            Some(tokio::spawn(ui_server.run(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })))
+        }
+        None => None,
+    };
     // Kept alive while serving; its tunnel ends with the process.
-    let _tunnel = tunnel.start(&registry, listener.handle(), overrides);
+    let _tunnel = tunnel.start(&registry, manager, overrides);
     tracing::info!("capturing into {}", registry.store().path().display());
-    listener.run(shutdown_signal()).await;
+    let mut stopped = stopped;
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    listener
+        .run(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
+        .await;
+    if let Some(ui_server) = ui_server {
+        let _ = ui_server.await;
+    }
     // A clean stop leaves no write-ahead log behind, however long a flood made it.
     let store = registry.store().clone();
     match tokio::task::spawn_blocking(move || store.truncate_log()).await {

@@ -6,7 +6,6 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Subcommand;
-use hookscope_core::capture::ListenerHandle;
 use hookscope_core::registry::Registry;
 use hookscope_core::tunnel::{
     Hidden, NGROK_AUTHTOKEN_ENV, TunnelKind, TunnelManager, TunnelOverrides, TunnelSettingsInput,
@@ -61,7 +60,7 @@ impl TunnelArgs {
     pub fn start(
         &self,
         registry: &Registry,
-        listener: ListenerHandle,
+        manager: TunnelManager,
         overrides: TunnelOverrides,
     ) -> Option<TunnelManager> {
         let kind = self.tunnel?;
@@ -72,7 +71,6 @@ impl TunnelArgs {
                 return None;
             }
         };
-        let manager = TunnelManager::new(listener, tokio::runtime::Handle::current());
         manager.start(config);
         let mut status = manager.subscribe();
         let endpoints = registry.settings().unwrap_or_default();
