@@ -537,3 +537,22 @@ fn every_desktop_command_is_routed() {
         assert_ne!(response.status, 401, "{command}");
     }
 }
+
+#[test]
+fn the_page_sees_the_tunnel_serve_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let tunnel = ["--tunnel", "external", "--public-url", "https://hooks.example.com/"];
+    let serve = Serve::start_ui(dir.path(), &tunnel);
+    let ui = ui_of(&serve);
+    let status = hookscope_e2e::wait_for(Duration::from_secs(10), "the tunnel online", || {
+        let status = ui.ok("get_tunnel_status", json!({}));
+        (status["state"] == "online").then_some(status)
+    });
+    assert_eq!(status["url"], "https://hooks.example.com", "{status}");
+    let stopped = ui.ok("stop_tunnel", json!({}));
+    assert_eq!(stopped["state"], "stopped", "{stopped}");
+
+    let data = dir.path().to_str().unwrap();
+    let out = hookscope_e2e::cli(&["serve", "--data-dir", data, "--ui-listen", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(2), "--ui-listen needs --ui");
+}
