@@ -430,3 +430,18 @@ describe('marks for bulk actions', () => {
     expect(run(s, { type: 'clearMarks' }).marked).toEqual([]);
   });
 });
+
+describe('a refused access token', () => {
+  it('leaves the list blank, without an error of its own, until a load succeeds', () => {
+    const gen = initialState.queryGen;
+    const locked = reducer(initialState, { type: 'loadFailed', gen, message: 'no valid access token', locked: true });
+    expect(locked.error).toBeNull();
+    expect(locked.locked).toBe(true);
+    const failed = reducer(initialState, { type: 'loadFailed', gen, message: 'database is locked' });
+    expect(failed.error).toBe('database is locked');
+    expect(failed.locked).toBe(false);
+    const loaded = reducer(locked, { type: 'loaded', gen, append: false, keepPosition: false, rows: [d(1)], cursor: 1, hasMore: false });
+    expect(loaded.locked).toBe(false);
+    expect(loaded.rows.map((r) => r.id)).toEqual([1]);
+  });
+});

@@ -63,6 +63,8 @@ export interface State {
   /** 'refresh': a resync reload with the old rows still on screen. */
   loading: 'idle' | 'initial' | 'more' | 'refresh';
   error: string | null;
+  /** The backend refused access (the browser's token): the access banner speaks, the list stays blank. */
+  locked: boolean;
   /** Live rows that arrived while a fresh query was in flight. */
   liveWhileLoading: DeliverySummary[];
 
@@ -110,6 +112,7 @@ export const initialState: State = {
   hasMore: false,
   loading: 'initial',
   error: null,
+  locked: false,
   liveWhileLoading: [],
   selectedId: null,
   selectionNudge: 0,
@@ -148,7 +151,7 @@ export type Action =
       /** A resync reload: replace rows without scrolling back to the top. */
       keepPosition?: boolean;
     }
-  | { type: 'loadFailed'; gen: number; message: string }
+  | { type: 'loadFailed'; gen: number; message: string; locked?: boolean }
   | { type: 'batch'; items: DeliverySummary[] }
   /** `reveal` scrolls the list to the row (for selections made outside the list). */
   | { type: 'select'; id: number | null; reveal?: boolean }
@@ -414,7 +417,15 @@ export function reducer(state: State, action: Action): State {
       if (action.gen !== state.queryGen) return state;
       if (action.append) {
         const { rows } = mergeNewestFirst(state.rows, action.rows);
-        return { ...state, rows, cursor: action.cursor, hasMore: action.hasMore, loading: 'idle', error: null };
+        return {
+          ...state,
+          rows,
+          cursor: action.cursor,
+          hasMore: action.hasMore,
+          loading: 'idle',
+          error: null,
+          locked: false,
+        };
       }
       if (action.keepPosition) {
         // Same query, fresher rows: the anchor (by id) keeps the user where they were.
@@ -427,6 +438,7 @@ export function reducer(state: State, action: Action): State {
           hasMore: action.hasMore,
           loading: 'idle',
           error: null,
+          locked: false,
           liveWhileLoading: [],
         };
       }
@@ -440,6 +452,7 @@ export function reducer(state: State, action: Action): State {
         hasMore: action.hasMore,
         loading: 'idle',
         error: null,
+        locked: false,
         liveWhileLoading: [],
         loadedGen: action.gen,
         newAbove: 0,
@@ -447,7 +460,13 @@ export function reducer(state: State, action: Action): State {
     }
     case 'loadFailed':
       if (action.gen !== state.queryGen) return state;
-      return { ...state, loading: 'idle', error: action.message, hasMore: false };
+      return {
+        ...state,
+        loading: 'idle',
+        error: action.locked ? null : action.message,
+        locked: action.locked === true,
+        hasMore: false,
+      };
     case 'batch':
       return applyBatch(state, action.items);
     case 'select':

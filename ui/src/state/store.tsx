@@ -32,6 +32,12 @@ interface Store {
 
 const StoreContext = createContext<Store | null>(null);
 
+/** A failed page load; a refused access token is the access banner's to tell, not the list's. */
+function loadFailed(gen: number, err: unknown): Action {
+  const error = ApiError.from(err);
+  return { type: 'loadFailed', gen, message: error.message, locked: error.code === 'unauthorized' };
+}
+
 export function StoreProvider({ children }: { children: ReactNode }) {
   const [state, dispatch] = useReducer(reducer, initialState);
   const refreshRef = useRef<() => void>(() => undefined);
@@ -80,7 +86,7 @@ export function StoreProvider({ children }: { children: ReactNode }) {
     const { gen, limit, keepPosition } = request;
     fetchPage(listDeliveries, filters, null, limit).then(
       (page) => alive && dispatch({ type: 'loaded', gen, append: false, keepPosition, ...page }),
-      (err: unknown) => alive && dispatch({ type: 'loadFailed', gen, message: ApiError.from(err).message }),
+      (err: unknown) => alive && dispatch(loadFailed(gen, err)),
     );
     return () => {
       alive = false;
@@ -109,7 +115,7 @@ export function StoreProvider({ children }: { children: ReactNode }) {
       (page) => dispatch({ type: 'loaded', gen, append: true, ...page }),
       (err: unknown) => {
         requested.current = null;
-        dispatch({ type: 'loadFailed', gen, message: ApiError.from(err).message });
+        dispatch(loadFailed(gen, err));
       },
     );
   }, [state]);

@@ -139,7 +139,7 @@ export function DeliveryList({ searchRef }: { searchRef: RefObject<HTMLInputElem
               />
             ))}
           </div>
-          {rows.length === 0 && state.loading === 'idle' && !state.error && !state.hasMore && (
+          {rows.length === 0 && state.loading === 'idle' && !state.error && !state.locked && !state.hasMore && (
             <div className="list-empty">
               {searchActive
                 ? 'No deliveries match this search.'

@@ -39,7 +39,7 @@ impl UiArgs {
                 if !token.as_deref().is_some_and(hookscope_web::token_is_usable) {
                     return Err(UsageError(format!(
                         "environment variable {var} must hold printable ASCII without spaces, \
-                         '#' or '&'"
+                         '#', '&' or '%'"
                     ))
                     .into());
                 }

@@ -98,7 +98,9 @@ pub enum UiError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("cannot make a session token: {0}")]
     Token(std::io::Error),
-    #[error("the token cannot travel in a header and a URL: use printable ASCII without spaces")]
+    #[error(
+        "the token cannot travel in a header and a URL: use printable ASCII without spaces, '#', '&' or '%'"
+    )]
     BadToken,
     #[error("the Content-Security-Policy in tauri.conf.json cannot be read: {0}")]
     Csp(serde_json::Error),

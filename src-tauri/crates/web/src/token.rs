@@ -13,9 +13,10 @@ pub fn generate() -> std::io::Result<String> {
 }
 
 /// Whether a token given from outside (an environment variable) can travel in an
-/// `Authorization` header and a URL fragment unchanged.
+/// `Authorization` header and a URL fragment unchanged (the page percent-decodes the fragment,
+/// so `%` would change it there).
 pub fn is_usable(token: &str) -> bool {
-    !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic() && b != b'#' && b != b'&')
+    !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic() && !b"#&%".contains(&b))
 }
 
 /// Whether an `Authorization` header value is `Bearer <token>`.
@@ -61,6 +62,7 @@ mod tests {
         assert!(!is_usable(""));
         assert!(!is_usable("two words"));
         assert!(!is_usable("a#b"));
+        assert!(!is_usable("100%41"));
         assert!(!is_usable("tab\there"));
         assert!(!is_usable("naïve"));
     }
