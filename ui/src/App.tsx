@@ -94,6 +94,7 @@ export function App() {
   const noDeliveriesAtAll =
     state.loading === 'idle' &&
     !state.error &&
+    !state.locked &&
     state.rows.length === 0 &&
     !state.hasMore &&
     f.endpoint === 'all' &&
