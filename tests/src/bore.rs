@@ -8,9 +8,27 @@ use crate::wait_for;
 /// bore servers all listen on the fixed control port: tests that run one hold this throughout.
 static CONTROL_PORT_IN_USE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Waits until no other test of this binary runs a bore server, and keeps it so until dropped.
-pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
-    CONTROL_PORT_IN_USE.lock().unwrap_or_else(|e| e.into_inner())
+/// The right to run a bore server, held until dropped.
+pub struct Exclusive {
+    _thread: std::sync::MutexGuard<'static, ()>,
+    _process: std::fs::File,
+}
+
+/// Waits until no other test runs a bore server — of this binary, or of another test run on the
+/// same machine (a second checkout's suite), which would otherwise answer on the same port —
+/// and keeps it so until dropped.
+pub fn exclusive() -> Exclusive {
+    let thread = CONTROL_PORT_IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+    let path = std::env::temp_dir().join("hookscope-tests-bore-control-port.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
+    // Released by the OS however the process ends.
+    file.lock().unwrap_or_else(|e| panic!("cannot lock {}: {e}", path.display()));
+    Exclusive { _thread: thread, _process: file }
 }
 
 /// bore's own server, run on its own runtime so that stopping it drops every connection it
