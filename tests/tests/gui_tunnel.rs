@@ -162,7 +162,8 @@ async fn external_checks(client: &Client) -> anyhow::Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bore_tunnel_status_errors_and_marked_deliveries() {
-    // The only bore server of this binary; cargo runs test binaries one after another.
+    // bore's control port is fixed: other tests (of another test run on this machine too) wait.
+    let _port = hookscope_e2e::bore::exclusive();
     let data = tempfile::tempdir().unwrap();
     let server = BoreServer::start();
     with_app(data.path(), "gui-tunnel-bore", |client, addr| async move {
